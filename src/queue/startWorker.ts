@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { Logger as GraphileLogger, makeWorkerUtils, type Runner, run, type TaskList } from "graphile-worker";
+import type pg from "pg";
+import type { Logger } from "pino";
+
+export type WorkerHandle = {
+  runner: Runner;
+  running: () => boolean;
+  stop: () => Promise<void>;
+};
+
+export type WorkerOptions = {
+  pool: pg.Pool;
+  logger: Logger;
+  concurrency: number;
+  pollIntervalMs: number;
+  staleAfterMs: number;
+  tasks: TaskList;
+};
+
+/**
+ * Runs graphile-worker on our pool, plus a heartbeat: graphile-worker only frees jobs locked by a
+ * crashed process after 4 hours, so every process records that its workers are alive, and any
+ * process frees the jobs of workers that went silent (kill -9, lost machine) after `staleAfterMs`.
+ */
+export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
+  const { pool, logger } = options;
+  const processId = `p-${randomBytes(4).toString("hex")}`;
+  const workerIds = new Set<string>();
+  let stopped = false;
+  const runner = await run({
+    pgPool: pool,
+    concurrency: options.concurrency,
+    pollInterval: options.pollIntervalMs,
+    noHandleSignals: true,
+    taskList: options.tasks,
+    logger: new GraphileLogger((scope) => (level, message, meta) => {
+      const method = level === "error" ? "error" : level === "warning" ? "warn" : "debug";
+      logger[method]({ graphile: scope, ...meta }, message);
+    }),
+  });
+  runner.events.on("worker:create", ({ worker }) => {
+    workerIds.add(worker.workerId);
+    void beat().catch(() => undefined);
+  });
+  runner.events.on("job:error", ({ job, error }) =>
+    logger.warn(
+      { jobId: job.id, task: job.task_identifier, attempt: job.attempts, err: String(error) },
+      "job failed",
+    ),
+  );
+  runner.events.on("job:failed", ({ job, error }) =>
+    logger.error(
+      { jobId: job.id, task: job.task_identifier, err: String(error) },
+      "job dead after max attempts",
+    ),
+  );
+
+  async function beat(): Promise<void> {
+    if (stopped || workerIds.size === 0) return;
+    await pool.query(
+      `insert into worker_heartbeats (worker_id, role, beat_at)
+       select unnest($1::text[]), $2, now()
+       on conflict (worker_id) do update set beat_at = now()`,
+      [[...workerIds], processId],
+    );
+  }
+
+  async function sweep(): Promise<void> {
+    // Workers whose heartbeat stopped, and workers holding jobs without ever having beaten.
+    const { rows } = await pool.query<{ worker_id: string }>(
+      `select worker_id from worker_heartbeats where beat_at < now() - $1 * interval '1 millisecond'
+       union
+       select distinct locked_by from graphile_worker.jobs j
+        where locked_by is not null and locked_at < now() - $1 * interval '1 millisecond'
+          and not exists (select 1 from worker_heartbeats h where h.worker_id = j.locked_by)`,
+      [options.staleAfterMs],
+    );
+    const stale = rows.map((r) => r.worker_id).filter((id) => !workerIds.has(id));
+    if (stale.length === 0) return;
+    const utils = await makeWorkerUtils({ pgPool: pool });
+    try {
+      await utils.forceUnlockWorkers(stale);
+    } finally {
+      await utils.release();
+    }
+    await pool.query("delete from worker_heartbeats where worker_id = any($1::text[])", [stale]);
+    logger.warn({ workers: stale }, "released jobs of workers presumed dead");
+  }
+
+  const interval = Math.max(500, Math.floor(options.staleAfterMs / 4));
+  const timer = setInterval(() => {
+    beat()
+      .then(sweep)
+      .catch((err: unknown) => logger.warn({ err: String(err) }, "worker heartbeat failed"));
+  }, interval);
+  timer.unref();
+
+  return {
+    runner,
+    running: () => !stopped,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await runner.stop();
+      await pool
+        .query("delete from worker_heartbeats where worker_id = any($1::text[])", [[...workerIds]])
+        .catch(() => undefined);
+    },
+  };
+}
