@@ -14,7 +14,7 @@ export const configSchema = z.object({
   /** Which parts run in this process: web (HTTP), worker (queue), or all. */
   ROLE: z.enum(["all", "web", "worker"]).default("all"),
   HOST: z.string().default("0.0.0.0"),
-  PORT: int(3000, 1),
+  PORT: int(3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Postgres URL. Unset: an embedded PostgreSQL is started with its data under DATA_DIR. */
   DATABASE_URL: optionalString,

@@ -8,5 +8,8 @@ export function createPool(connectionString: string, max: number, logger: Logger
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000 });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on("error", (err) => logger.warn({ err: err.message }, "idle database connection lost"));
+  pool.on("connect", (client) => {
+    client.on("error", (err) => logger.warn({ err: err.message }, "database connection error"));
+  });
   return pool;
 }

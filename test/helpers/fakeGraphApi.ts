@@ -24,7 +24,12 @@ export type RecordedRequest = {
   validationErrors: string[];
 };
 
-export type FakeResponse = { status: number; body: unknown; headers?: Record<string, string>; delayMs?: number };
+export type FakeResponse = {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+};
 
 export type FakeGraphApi = {
   /** e.g. http://127.0.0.1:43123 (no trailing slash, no version). */
@@ -138,7 +143,12 @@ export const metaErrors = {
   templateParamMismatch: (
     details = "body: number of localizable_params (1) does not match the expected number of params (2)",
   ): FakeResponse =>
-    graphError(400, 132000, "(#132000) Number of parameters does not match the expected number of params", details),
+    graphError(
+      400,
+      132000,
+      "(#132000) Number of parameters does not match the expected number of params",
+      details,
+    ),
   /** 131016: a Meta service is temporarily unavailable. Retry with backoff. */
   serviceUnavailable: (): FakeResponse =>
     graphError(
@@ -149,9 +159,15 @@ export const metaErrors = {
     ),
   /** 131000: unknown error on Meta's side. Retry with backoff. */
   internalError: (): FakeResponse =>
-    graphError(500, 131000, "(#131000) Something went wrong", "Message failed to send due to an unknown error."),
+    graphError(
+      500,
+      131000,
+      "(#131000) Something went wrong",
+      "Message failed to send due to an unknown error.",
+    ),
   /** 100: unsupported, misspelled or invalid parameter (the fake sends this itself for invalid bodies). */
-  invalidParameter: (details: string): FakeResponse => graphError(400, 100, "(#100) Invalid parameter", details),
+  invalidParameter: (details: string): FakeResponse =>
+    graphError(400, 100, "(#100) Invalid parameter", details),
   /** 190: the access token expired (Graph subcode 463 = expired session). */
   tokenExpired: (): FakeResponse =>
     graphError(
@@ -189,7 +205,10 @@ export const metaErrors = {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const SPEC_URL = new URL("../../../shared/fixtures/meta-openapi/business-messaging-api_v23.0.yaml", import.meta.url);
+const SPEC_URL = new URL(
+  "../../../shared/fixtures/meta-openapi/business-messaging-api_v23.0.yaml",
+  import.meta.url,
+);
 const SCHEMAS = "#/components/schemas/";
 
 function isObject(value: unknown): value is JsonObject {
@@ -240,7 +259,8 @@ function walk(node: Json, visit: (node: JsonObject, parentKey: string | undefine
  */
 function prepareSpec(doc: JsonObject): JsonObject {
   const components = doc.components;
-  if (!isObject(components) || !isObject(components.schemas)) throw new Error("Meta OpenAPI spec has no schemas");
+  if (!isObject(components) || !isObject(components.schemas))
+    throw new Error("Meta OpenAPI spec has no schemas");
   const schemas = components.schemas;
 
   // 1. `allOf: [BaseMessageProperties, {additionalProperties: false, properties: {type, text}}]` rejects every
@@ -268,7 +288,8 @@ function prepareSpec(doc: JsonObject): JsonObject {
   baseProperties.biz_opaque_callback_data = {
     type: "string",
     maxLength: 512,
-    description: "Arbitrary tracking string, returned in status webhooks (added by the fake; missing in v23 OAS).",
+    description:
+      "Arbitrary tracking string, returned in status webhooks (added by the fake; missing in v23 OAS).",
   };
   // 3. `messaging_product` must be "whatsapp" (the spec only says string, but it is the only accepted value).
   const product = baseProperties.messaging_product;
@@ -325,7 +346,10 @@ function prepareSpec(doc: JsonObject): JsonObject {
     const discriminator = schema.discriminator;
     if (!isObject(discriminator) || !isObject(discriminator.mapping)) continue;
     if (typeof discriminator.propertyName !== "string") continue;
-    polymorphic.set(`${SCHEMAS}${name}`, { propertyName: discriminator.propertyName, mapping: discriminator.mapping });
+    polymorphic.set(`${SCHEMAS}${name}`, {
+      propertyName: discriminator.propertyName,
+      mapping: discriminator.mapping,
+    });
   }
   walk(schemas, (node, parentKey) => {
     if (parentKey === "allOf" || typeof node.$ref !== "string") return;
@@ -390,9 +414,16 @@ function describeError(error: ErrorObject): string {
   return `${where} ${error.message ?? error.keyword}${extra}`;
 }
 
+/**
+ * Ajv's errors as "instancePath message" lines, deepest first: inside a `oneOf` (ActionObject, MediaObject)
+ * Ajv also reports the branches that never applied ("must have required property 'button'" for a buttons
+ * action), and the deepest error belongs to the branch that matched furthest, i.e. the real mistake.
+ */
 function describeErrors(errors: ErrorObject[] | null | undefined): string[] {
-  const lines = (errors ?? []).filter((e) => e.keyword !== "if").map(describeError);
-  return [...new Set(lines)];
+  const depth = (e: ErrorObject): number => (e.instancePath === "" ? 0 : e.instancePath.split("/").length);
+  const relevant = (errors ?? []).filter((e) => e.keyword !== "if");
+  const sorted = relevant.map((e, i) => ({ e, i })).sort((a, b) => depth(b.e) - depth(a.e) || a.i - b.i);
+  return [...new Set(sorted.map(({ e }) => describeError(e)))];
 }
 
 function isReadReceipt(body: unknown): boolean {
@@ -405,12 +436,14 @@ function isReadReceipt(body: unknown): boolean {
  */
 export function validateMessagesBody(body: unknown): string[] {
   const v = getValidators();
-  if (isReadReceipt(body)) return v.markRead(body) ? [] : describeErrors(v.markRead.errors);
-  if (v.message(body)) return [];
+  // Ajv's validators are type guards; calling them through `passes` keeps `body` from narrowing to never.
+  const passes = (validate: ValidateFunction): boolean => validate(body);
+  if (isReadReceipt(body)) return passes(v.markRead) ? [] : describeErrors(v.markRead.errors);
+  if (passes(v.message)) return [];
   const type = isObject(body) ? body.type : undefined;
   const branch = typeof type === "string" ? v.byType.get(type) : undefined;
   if (branch !== undefined) {
-    const errors = branch(body) ? [] : describeErrors(branch.errors);
+    const errors = passes(branch) ? [] : describeErrors(branch.errors);
     if (errors.length > 0) return errors;
   }
   const head = !isObject(body)
@@ -440,7 +473,12 @@ function makeWamid(to: string): string {
   const recipient = Buffer.from((to.replace(/\D/g, "") || "0").slice(0, 20), "latin1");
   const counter = Buffer.alloc(4);
   counter.writeUInt32BE(wamidCounter % 2 ** 32);
-  const id = Buffer.from(Buffer.concat([counter, randomBytes(5)]).toString("hex").toUpperCase(), "latin1");
+  const id = Buffer.from(
+    Buffer.concat([counter, randomBytes(5)])
+      .toString("hex")
+      .toUpperCase(),
+    "latin1",
+  );
   const bytes = Buffer.concat([
     Buffer.from([0x1c, 0x18, recipient.length]),
     recipient,
@@ -460,7 +498,12 @@ function unknownPath(path: string): FakeResponse {
   return {
     status: 404,
     body: {
-      error: { message: `Unknown path components: ${path}`, type: "OAuthException", code: 2500, fbtrace_id: fbtraceId() },
+      error: {
+        message: `Unknown path components: ${path}`,
+        type: "OAuthException",
+        code: 2500,
+        fbtrace_id: fbtraceId(),
+      },
     },
   };
 }
@@ -523,7 +566,13 @@ export async function startFakeGraphApi(opts: { accessToken?: string } = {}): Pr
     } catch {
       // keep the raw text; judged below
     }
-    const record: RecordedRequest = { method: req.method ?? "", path, headers: { ...req.headers }, body, validationErrors: [] };
+    const record: RecordedRequest = {
+      method: req.method ?? "",
+      path,
+      headers: { ...req.headers },
+      body,
+      validationErrors: [],
+    };
     requests.push(record);
 
     const route = /^\/([^/]+)\/([^/]+)\/messages\/?$/.exec(path);
@@ -576,7 +625,8 @@ export async function startFakeGraphApi(opts: { accessToken?: string } = {}): Pr
     const scripted = queue.shift();
     if (scripted !== undefined) {
       if (scripted.status === 200) {
-        const ids = isObject(scripted.body) && Array.isArray(scripted.body.messages) ? scripted.body.messages : [];
+        const ids =
+          isObject(scripted.body) && Array.isArray(scripted.body.messages) ? scripted.body.messages : [];
         const first = ids[0];
         const wamid = isObject(first) && typeof first.id === "string" ? first.id : "";
         sent.push({ phoneNumberId, body: message, wamid, at: Date.now() });
@@ -591,7 +641,11 @@ export async function startFakeGraphApi(opts: { accessToken?: string } = {}): Pr
       res,
       {
         status: 200,
-        body: { messaging_product: "whatsapp", contacts: [{ input: to, wa_id: waIdOf(to) }], messages: [{ id: wamid }] },
+        body: {
+          messaging_product: "whatsapp",
+          contacts: [{ input: to, wa_id: waIdOf(to) }],
+          messages: [{ id: wamid }],
+        },
       },
       delayMs,
     );
