@@ -43,12 +43,14 @@ async function reachable(url: string): Promise<boolean> {
 
 const dbTests = ["test/integration/**/*.test.ts"];
 const failures: string[] = [];
-if (!runNodeTest("unit tests", ["test/unit/**/*.test.ts", "test/helpers/**/*.test.ts"])) failures.push("unit");
+if (!runNodeTest("unit tests", ["test/unit/**/*.test.ts", "test/helpers/**/*.test.ts"]))
+  failures.push("unit");
 
 if (only.includes("local")) {
   const url = env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   if (await reachable(url)) {
-    if (!runNodeTest(`database tests on PostgreSQL at ${new URL(url).host}`, dbTests, url)) failures.push("local");
+    if (!runNodeTest(`database tests on PostgreSQL at ${new URL(url).host}`, dbTests, url))
+      failures.push("local");
   } else if (ci) {
     console.error(`PostgreSQL is not reachable at ${new URL(url).host} (CI requires it)`);
     failures.push("local (unreachable)");

@@ -17,7 +17,8 @@ const headers = { authorization: `Bearer ${config.ADMIN_TOKEN}` };
 
 async function lastSandboxId(): Promise<number> {
   const res = await fetch(`${base}/sandbox/messages?recipient=${from}`, { headers });
-  if (!res.ok) throw new Error(`GET /sandbox/messages: HTTP ${res.status} (is the service running in sandbox mode?)`);
+  if (!res.ok)
+    throw new Error(`GET /sandbox/messages: HTTP ${res.status} (is the service running in sandbox mode?)`);
   const body = (await res.json()) as { messages: { id: number }[] };
   return body.messages.at(-1)?.id ?? 0;
 }
@@ -29,14 +30,19 @@ const after = await lastSandboxId().catch((err: unknown) => {
 const body = JSON.stringify(textWebhook({ from, text }));
 const post = await fetch(`${base}/webhook`, {
   method: "POST",
-  headers: { "content-type": "application/json", "x-hub-signature-256": signBody(body, config.WHATSAPP_APP_SECRET ?? "") },
+  headers: {
+    "content-type": "application/json",
+    "x-hub-signature-256": signBody(body, config.WHATSAPP_APP_SECRET ?? ""),
+  },
   body,
 });
 console.log(`→ ${from}: ${text}   (webhook answered ${post.status})`);
 const deadline = Date.now() + 20_000;
 while (Date.now() < deadline) {
   const res = await fetch(`${base}/sandbox/messages?recipient=${from}&after=${after}`, { headers });
-  const { messages } = (await res.json()) as { messages: { body: { type?: string; text?: { body: string } } }[] };
+  const { messages } = (await res.json()) as {
+    messages: { body: { type?: string; text?: { body: string } } }[];
+  };
   const replies = messages.filter((m) => m.body.type);
   if (replies.length > 0) {
     for (const r of replies) console.log(`← bot: ${r.body.text?.body ?? JSON.stringify(r.body)}`);

@@ -14,6 +14,7 @@ export const configSchema = z.object({
   /** Which parts run in this process: web (HTTP), worker (queue), or all. */
   ROLE: z.enum(["all", "web", "worker"]).default("all"),
   HOST: z.string().default("0.0.0.0"),
+  /** HTTP port; 0 picks a free one (tests). */
   PORT: int(3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Postgres URL. Unset: an embedded PostgreSQL is started with its data under DATA_DIR. */
@@ -76,7 +77,9 @@ export class ConfigError extends Error {
 
 /** Reads every variable once; reports every bad one at once; returns a frozen object. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = configSchema.safeParse(env);
+  // An empty value (`PORT=` in a .env or compose file) means "use the default", never "".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }

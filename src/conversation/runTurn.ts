@@ -10,6 +10,9 @@ import { LIMITS } from "../whatsapp/constants.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
 
+/** First key of the per-conversation advisory lock (the second is the conversation id). */
+export const TURN_LOCK_NAMESPACE = 7_312_001;
+
 export type TurnDeps = {
   pool: pg.Pool;
   logger: Logger;
@@ -44,10 +47,15 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
   const log = deps.logger.child({ conversationId });
   await showTyping(deps, conversationId, log);
   const result = await withTransaction(deps.pool, async (db): Promise<TurnResult> => {
-    // The row lock serialises turns of one conversation across workers and replicas.
+    // An advisory lock, not a row lock, serialises turns of one conversation across workers and
+    // replicas: webhooks keep writing to the conversation while a (long) turn runs.
+    await db.query("select pg_advisory_xact_lock($1, $2)", [
+      TURN_LOCK_NAMESPACE,
+      conversationId % 2147483647,
+    ]);
     const conv = await db.query<ConversationRow>(
       `select id, phone_number_id, customer_wa_id, customer_user_id, agent_id, state
-         from conversations where id = $1 for update`,
+         from conversations where id = $1`,
       [conversationId],
     );
     const conversation = conv.rows[0];

@@ -65,9 +65,9 @@ export async function storeWebhook(
       }
       result.newMessages++;
       // The 24-hour window runs from the customer's last message, by Meta's clock.
+      // Only locks the row when the window actually moves (a turn writes it only at its very end).
       await db.query(
-        `update conversations set last_inbound_at = greatest(coalesce(last_inbound_at, $2), $2), updated_at = now()
-          where id = $1`,
+        `update conversations set last_inbound_at = $2 where id = $1 and (last_inbound_at is null or last_inbound_at < $2)`,
         [conversationId, m.sentAt],
       );
       touched.add(conversationId);
@@ -122,26 +122,34 @@ export async function storeWebhook(
  * filling in identifiers that were missing, or creates it.
  */
 async function upsertConversation(db: pg.PoolClient, m: InboundMessage, agentId: string): Promise<number> {
-  const found = await db.query<{ id: number }>(
-    `update conversations
-        set customer_wa_id = coalesce($3, customer_wa_id),
-            customer_user_id = coalesce($4, customer_user_id),
-            customer_name = coalesce($5, customer_name)
-      where id = (select id from conversations
-                   where phone_number_id = $1
-                     and (customer_key = $2 or customer_wa_id = $3 or customer_user_id = $4)
-                   order by id limit 1)
-      returning id`,
-    [
-      m.phoneNumberId,
-      m.customerKey,
-      m.customerWaId ?? null,
-      m.customerUserId ?? null,
-      m.customerName ?? null,
-    ],
+  // Read without locking: a long turn may hold this conversation, and the webhook must not wait for it.
+  const found = await db.query<{
+    id: number;
+    customer_wa_id: string | null;
+    customer_user_id: string | null;
+    customer_name: string | null;
+  }>(
+    `select id, customer_wa_id, customer_user_id, customer_name from conversations
+      where phone_number_id = $1 and (customer_key = $2 or customer_wa_id = $3 or customer_user_id = $4)
+      order by id limit 1`,
+    [m.phoneNumberId, m.customerKey, m.customerWaId ?? null, m.customerUserId ?? null],
   );
-  const existing = found.rows[0]?.id;
-  if (existing !== undefined) return existing;
+  const existing = found.rows[0];
+  if (existing) {
+    const changed =
+      (m.customerWaId && m.customerWaId !== existing.customer_wa_id) ||
+      (m.customerUserId && m.customerUserId !== existing.customer_user_id) ||
+      (m.customerName && m.customerName !== existing.customer_name);
+    if (changed) {
+      await db.query(
+        `update conversations set customer_wa_id = coalesce($2, customer_wa_id),
+                customer_user_id = coalesce($3, customer_user_id), customer_name = coalesce($4, customer_name)
+          where id = $1`,
+        [existing.id, m.customerWaId ?? null, m.customerUserId ?? null, m.customerName ?? null],
+      );
+    }
+    return existing.id;
+  }
   const created = await db.query<{ id: number }>(
     `insert into conversations (phone_number_id, customer_key, customer_wa_id, customer_user_id, customer_name, agent_id)
      values ($1, $2, $3, $4, $5, $6)

@@ -43,7 +43,14 @@ export function messagesWebhook(phoneNumberId: string, inputs: TextInput[]) {
 }
 
 export function statusWebhook(
-  statuses: { wamid: string; status: string; timestamp?: number; recipient?: string; callback?: string; errors?: unknown[] }[],
+  statuses: {
+    wamid: string;
+    status: string;
+    timestamp?: number;
+    recipient?: string;
+    callback?: string;
+    errors?: unknown[];
+  }[],
   phoneNumberId = TEST_PHONE_NUMBER_ID,
 ) {
   return {

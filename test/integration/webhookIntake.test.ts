@@ -18,7 +18,10 @@ const KIND_OF_FIELD: Record<string, string> = {
   user_preferences: "user_preferences",
 };
 
-type Change = { field: string; value: Record<string, unknown> & { messages?: { id: string; type: string }[] } };
+type Change = {
+  field: string;
+  value: Record<string, unknown> & { messages?: { id: string; type: string }[] };
+};
 type Body = { entry: { changes: Change[] }[] };
 
 let svc: TestService;
@@ -36,14 +39,18 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
 
 describe("every Meta fixture, posted signed", () => {
   const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".json"));
-  test("the fixture set is there", () => assert.ok(files.length >= 19, `found ${files.length} fixture files`));
+  test("the fixture set is there", () =>
+    assert.ok(files.length >= 19, `found ${files.length} fixture files`));
   for (const file of files) {
     const cases: Record<string, Body> = JSON.parse(readFileSync(new URL(file, FIXTURES), "utf8"));
     for (const [name, original] of Object.entries(cases)) {
       test(`${file} / ${name} → 200 and stored as what it is`, async () => {
         // Fixtures share message ids; make them unique so each case is a new message.
         const body: Body = JSON.parse(
-          JSON.stringify(original).replace(/"(wamid\.[^"]*)"/g, (_m, id: string) => `"${id}.${file}.${name}"`),
+          JSON.stringify(original).replace(
+            /"(wamid\.[^"]*)"/g,
+            (_m, id: string) => `"${id}.${file}.${name}"`,
+          ),
         );
         const eventsBefore = await count("select 1 from webhook_events");
         const res = await svc.post(body);
@@ -58,11 +65,10 @@ describe("every Meta fixture, posted signed", () => {
             if (change.field === "messages") {
               for (const m of change.value.messages ?? []) {
                 assert.equal(
-                  await count("select 1 from inbound_messages where wa_message_id = $1 and type = $2 and webhook_event_id = $3", [
-                    m.id,
-                    m.type,
-                    eventId,
-                  ]),
+                  await count(
+                    "select 1 from inbound_messages where wa_message_id = $1 and type = $2 and webhook_event_id = $3",
+                    [m.id, m.type, eventId],
+                  ),
                   1,
                   `message ${m.id} (${m.type}) stored`,
                 );
@@ -70,32 +76,39 @@ describe("every Meta fixture, posted signed", () => {
               const statuses = (change.value.statuses ?? []) as { id: string; status: string }[];
               for (const s of statuses) {
                 assert.equal(
-                  await count("select 1 from status_events where wamid = $1 and status = $2", [s.id, s.status]),
+                  await count("select 1 from status_events where wamid = $1 and status = $2", [
+                    s.id,
+                    s.status,
+                  ]),
                   1,
                   `status ${s.status} of ${s.id} stored`,
                 );
               }
               if (Array.isArray(change.value.errors)) {
                 assert.equal(
-                  await count("select 1 from webhook_changes where webhook_event_id = $1 and kind = 'error'", [eventId]),
+                  await count(
+                    "select 1 from webhook_changes where webhook_event_id = $1 and kind = 'error'",
+                    [eventId],
+                  ),
                   1,
                 );
               }
             } else {
               const kind = KIND_OF_FIELD[change.field] ?? "other";
               assert.ok(
-                (await count("select 1 from webhook_changes where webhook_event_id = $1 and field = $2 and kind = $3", [
-                  eventId,
-                  change.field,
-                  kind,
-                ])) >= 1,
+                (await count(
+                  "select 1 from webhook_changes where webhook_event_id = $1 and field = $2 and kind = $3",
+                  [eventId, change.field, kind],
+                )) >= 1,
                 `${change.field} stored as ${kind}`,
               );
             }
           }
         }
         assert.equal(
-          await count("select 1 from webhook_changes where webhook_event_id = $1 and kind = 'unrecognised'", [eventId]),
+          await count("select 1 from webhook_changes where webhook_event_id = $1 and kind = 'unrecognised'", [
+            eventId,
+          ]),
           0,
           "nothing in a real fixture is unrecognised",
         );
@@ -110,10 +123,19 @@ describe("bad input", () => {
   test("a tampered body gets 401 and nothing is stored", async () => {
     const before = await count("select 1 from webhook_events");
     const raw = JSON.stringify(body);
-    const good = await svc.post(undefined, { raw: raw.replace("tudo bem", "tudo mal"), signature: undefined });
+    const good = await svc.post(undefined, {
+      raw: raw.replace("tudo bem", "tudo mal"),
+      signature: undefined,
+    });
     assert.equal(good.status, 200, "control: a body signed as sent is accepted");
-    const signatureOfOriginal = (await import("../../src/webhook/verifySignature.ts")).signBody(raw, "test-app-secret-0123456789abcdef");
-    const tampered = await svc.post(undefined, { raw: raw.replace("tudo bem", "TUDO BEM"), signature: signatureOfOriginal });
+    const signatureOfOriginal = (await import("../../src/webhook/verifySignature.ts")).signBody(
+      raw,
+      "test-app-secret-0123456789abcdef",
+    );
+    const tampered = await svc.post(undefined, {
+      raw: raw.replace("tudo bem", "TUDO BEM"),
+      signature: signatureOfOriginal,
+    });
     assert.equal(tampered.status, 401);
     assert.equal(await tampered.text(), "Unauthorized", "nothing of the request is echoed");
     assert.equal(await count("select 1 from webhook_events"), before + 1);
@@ -123,7 +145,14 @@ describe("bad input", () => {
     const before = await count("select 1 from webhook_events");
     const raw = JSON.stringify(textWebhook({ from: "5511988887777", text: "x" }));
     const { signBody } = await import("../../src/webhook/verifySignature.ts");
-    for (const signature of [null, "", "sha256=", "sha1=abc", `sha256=${"0".repeat(64)}`, signBody(raw, "other-secret")]) {
+    for (const signature of [
+      null,
+      "",
+      "sha256=",
+      "sha1=abc",
+      `sha256=${"0".repeat(64)}`,
+      signBody(raw, "other-secret"),
+    ]) {
       const res = await svc.post(undefined, { raw, signature });
       assert.equal(res.status, 401, `signature ${String(signature)}`);
     }
@@ -149,7 +178,9 @@ describe("bad input", () => {
 
   test("an oversized body gets 413 and nothing is stored", async () => {
     const before = await count("select 1 from webhook_events");
-    const huge = JSON.stringify(textWebhook({ from: "5511988887777", text: "a".repeat(3 * 1024 * 1024 + 10) }));
+    const huge = JSON.stringify(
+      textWebhook({ from: "5511988887777", text: "a".repeat(3 * 1024 * 1024 + 10) }),
+    );
     const res = await svc.post(undefined, { raw: huge });
     assert.equal(res.status, 413);
     assert.equal(await count("select 1 from webhook_events"), before);
@@ -168,7 +199,15 @@ describe("bad input", () => {
                 messaging_product: "whatsapp",
                 metadata: { display_phone_number: "1", phone_number_id: "106540352242922" },
                 contacts: [{ profile: { name: "A" }, wa_id: "5511900000001" }],
-                messages: [{ from: "5511900000001", id: uniqueWamid(), timestamp: "1767225600", type: "hologram", hologram: { x: 1 } }],
+                messages: [
+                  {
+                    from: "5511900000001",
+                    id: uniqueWamid(),
+                    timestamp: "1767225600",
+                    type: "hologram",
+                    hologram: { x: 1 },
+                  },
+                ],
               },
             },
           ],
@@ -189,7 +228,10 @@ describe("GET /webhook handshake", () => {
     assert.equal(await res.text(), "1158201444");
   });
   test("refuses a wrong token or mode", async () => {
-    for (const q of ["hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope", `hub.mode=x&hub.challenge=1&hub.verify_token=${TEST_VERIFY_TOKEN}`]) {
+    for (const q of [
+      "hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope",
+      `hub.mode=x&hub.challenge=1&hub.verify_token=${TEST_VERIFY_TOKEN}`,
+    ]) {
       const res = await fetch(`${svc.url}/webhook?${q}`);
       assert.equal(res.status, 403);
     }
@@ -202,13 +244,22 @@ describe("operations endpoints", () => {
     const ready = await fetch(`${svc.url}/readyz`);
     assert.equal(ready.status, 200);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    for (const name of ["webhook_ack_seconds", "inbox_lag_seconds", "turn_duration_seconds", "outbound_results_total", "queue_depth"]) {
+    for (const name of [
+      "webhook_ack_seconds",
+      "inbox_lag_seconds",
+      "turn_duration_seconds",
+      "outbound_results_total",
+      "queue_depth",
+    ]) {
       assert.match(metrics, new RegExp(`# TYPE ${name} `), name);
     }
   });
   test("admin endpoints need the admin token", async () => {
     assert.equal((await fetch(`${svc.url}/admin/jobs/dead`)).status, 401);
-    assert.equal((await fetch(`${svc.url}/admin/jobs/dead`, { headers: { authorization: "Bearer wrong" } })).status, 401);
+    assert.equal(
+      (await fetch(`${svc.url}/admin/jobs/dead`, { headers: { authorization: "Bearer wrong" } })).status,
+      401,
+    );
     assert.equal((await svc.admin("/admin/jobs/dead")).status, 200);
     assert.equal((await fetch(`${svc.url}/sandbox/messages`)).status, 401);
   });
