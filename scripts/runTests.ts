@@ -5,7 +5,7 @@
  * Under CI=true a missing local server is a failure, not a skip.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -61,6 +61,8 @@ if (only.includes("local")) {
 
 if (only.includes("embedded")) {
   const dir = mkdtempSync(join(tmpdir(), "wa-embedded-pg-"));
+  // mkdtemp makes it 0700; as root the server runs as the "postgres" user, who must get through it.
+  chmodSync(dir, 0o755);
   const port = 55000 + Math.floor(Math.random() * 2000);
   const embedded = await startEmbeddedPostgres(dir, port, logger);
   try {
