@@ -43,7 +43,13 @@ async function reachable(url: string): Promise<boolean> {
 
 const dbTests = ["test/integration/**/*.test.ts"];
 const failures: string[] = [];
-if (!runNodeTest("unit tests", ["test/unit/**/*.test.ts", "test/helpers/**/*.test.ts"]))
+if (
+  !runNodeTest("unit and end-to-end tests", [
+    "test/unit/**/*.test.ts",
+    "test/helpers/**/*.test.ts",
+    "test/e2e/**/*.test.ts",
+  ])
+)
   failures.push("unit");
 
 if (only.includes("local")) {

@@ -2,6 +2,7 @@
  * Sends one customer message to the running service as Meta would (signed webhook) and prints the
  * bot's reply from the sandbox. Usage: npm run send -- "Oi" [--from 5511999990001]
  */
+import { z } from "zod";
 import { loadConfig } from "../src/config/loadConfig.ts";
 import { withLocalSecrets } from "../src/config/withLocalSecrets.ts";
 import { signBody } from "../src/webhook/verifySignature.ts";
@@ -14,13 +15,20 @@ const text = args.filter((_, i) => i !== fromIndex && i !== fromIndex + 1).join(
 const config = withLocalSecrets(loadConfig(process.env));
 const base = `http://127.0.0.1:${config.PORT}`;
 const headers = { authorization: `Bearer ${config.ADMIN_TOKEN}` };
+const sandboxSchema = z.object({
+  messages: z.array(
+    z.object({
+      id: z.number(),
+      body: z.looseObject({ type: z.string().optional(), text: z.object({ body: z.string() }).optional() }),
+    }),
+  ),
+});
 
 async function lastSandboxId(): Promise<number> {
   const res = await fetch(`${base}/sandbox/messages?recipient=${from}`, { headers });
   if (!res.ok)
     throw new Error(`GET /sandbox/messages: HTTP ${res.status} (is the service running in sandbox mode?)`);
-  const body = (await res.json()) as { messages: { id: number }[] };
-  return body.messages.at(-1)?.id ?? 0;
+  return sandboxSchema.parse(await res.json()).messages.at(-1)?.id ?? 0;
 }
 
 const after = await lastSandboxId().catch((err: unknown) => {

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { startTestService, TEST_VERIFY_TOKEN, type TestService } from "../helpers/startTestService.ts";
+import {
+  startTestService,
+  TEST_VERIFY_TOKEN,
+  type TestService,
+  waitFor,
+} from "../helpers/startTestService.ts";
 import { textWebhook, uniqueWamid } from "../helpers/webhookPayloads.ts";
 
 const FIXTURES = new URL("../../../shared/fixtures/meta-webhooks/", import.meta.url);
@@ -262,5 +267,29 @@ describe("operations endpoints", () => {
     );
     assert.equal((await svc.admin("/admin/jobs/dead")).status, 200);
     assert.equal((await fetch(`${svc.url}/sandbox/messages`)).status, 401);
+  });
+});
+
+describe("sandbox transport (no access token)", () => {
+  test("the reply is stored, visible, and goes sent → delivered → read through status webhooks", async () => {
+    const customer = "5511966660001";
+    assert.equal((await svc.post(textWebhook({ from: customer, text: "Oi sandbox" }))).status, 200);
+    // This service debounces turns for 60 s (fixtures above must not trigger replies); run it now.
+    await svc.db.query("update graphile_worker._private_jobs set run_at = now() where key like 'turn:%'");
+    const listed = await waitFor("reply visible in the sandbox", async () => {
+      const res = await svc.admin(`/sandbox/messages?recipient=${customer}`);
+      const body = (await res.json()) as { messages: { wamid: string; body: { text?: { body: string } } }[] };
+      return body.messages.find((m) => m.body.text);
+    });
+    assert.equal(listed.body.text?.body, "Recebi sua mensagem: Oi sandbox");
+    assert.match(listed.wamid, /^wamid\.HBg/);
+    const final = await waitFor("read status applied", async () => {
+      const { rows } = await svc.db.query<{ status: string }>("select status from outbox where wamid = $1", [
+        listed.wamid,
+      ]);
+      return rows[0]?.status === "read" ? rows[0].status : undefined;
+    });
+    assert.equal(final, "read");
+    assert.equal(await count("select 1 from status_events where wamid = $1", [listed.wamid]), 3);
   });
 });

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { freePort, spawnService, waitForReady } from "../helpers/spawnService.ts";
+
+const SEND = fileURLToPath(new URL("../../scripts/send.ts", import.meta.url));
+
+test("with no DATABASE_URL and no token: embedded PostgreSQL + sandbox, and `npm run send` gets a reply", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "wa-default-"));
+  chmodSync(dataDir, 0o755); // as root, the embedded server runs as the unprivileged "postgres" user
+  const port = await freePort();
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    LOG_LEVEL: "info",
+  };
+  const svc = spawnService(env);
+  try {
+    await waitForReady(`http://127.0.0.1:${port}`, 60_000);
+    assert.match(svc.output(), /embedded PostgreSQL running/);
+    assert.match(svc.output(), /"transport":"sandbox"/);
+    const secrets = join(dataDir, "secrets.json");
+    assert.ok(existsSync(secrets), "development secrets generated under DATA_DIR");
+    assert.equal(statSync(secrets).mode & 0o077, 0, "secrets file is private");
+    assert.ok(JSON.parse(readFileSync(secrets, "utf8")).WHATSAPP_APP_SECRET.length >= 32);
+    const send = spawnSync(process.execPath, [SEND, "Oi"], {
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(send.status, 0, send.stderr + send.stdout);
+    assert.match(send.stdout, /webhook answered 200/);
+    assert.match(send.stdout, /← bot: Recebi sua mensagem: Oi/);
+  } finally {
+    const stopped = await svc.stop("SIGTERM");
+    assert.equal(stopped.code, 0, svc.output().slice(-2000));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
