@@ -46,7 +46,7 @@ test("web and worker run as separate processes against one database, and stop on
   const worker = spawnService({ ...baseEnv(), ROLE: "worker", PORT: "0" });
   try {
     await waitForReady(url);
-    const ready = await (await fetch(`${url}/readyz`)).json();
+    const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: { worker: unknown } };
     assert.equal(ready.checks.worker, "not in this role");
     const customer = "5511977770001";
     const body = JSON.stringify(textWebhook({ from: customer, text: "Oi de outro processo" }));
