@@ -5,8 +5,8 @@
 create table webhook_events (
   id bigserial primary key,
   received_at timestamptz not null default now(),
-  -- The body exactly as received (text, not jsonb) so a signature can be re-checked later.
-  raw_body text not null,
+  -- The body exactly as received (bytes: not even re-encoded) so a signature can be re-checked later.
+  raw_body bytea not null,
   -- What the body turned out to be: messages, statuses, template, account, call, other, unrecognised.
   kinds text[] not null default '{}',
   recognised boolean not null

@@ -87,7 +87,12 @@ export async function startService(
         pool,
         logger: logger.child({ transport: "sandbox" }),
         ingest: async (body) => {
-          await storeWebhook(pool, JSON.stringify(body), parseWebhook(body, now()), storeOptions);
+          await storeWebhook(
+            pool,
+            Buffer.from(JSON.stringify(body)),
+            parseWebhook(body, now()),
+            storeOptions,
+          );
         },
       });
   logger.info(

@@ -28,7 +28,7 @@ export type StoredWebhook = {
  */
 export async function storeWebhook(
   pool: pg.Pool,
-  rawBody: string,
+  rawBody: Buffer,
   parsed: ParsedWebhook,
   options: StoreWebhookOptions,
 ): Promise<StoredWebhook> {

@@ -5,6 +5,7 @@ import { constantTimeEquals } from "../http/requireAdmin.ts";
 import { type StoreWebhookOptions, storeWebhook } from "../inbox/storeWebhook.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { parseWebhook } from "./parseWebhook.ts";
+import { sanitizeJson } from "./sanitizeJson.ts";
 import { verifySignature } from "./verifySignature.ts";
 
 export type WebhookDeps = {
@@ -63,16 +64,22 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     }
     let json: unknown;
     try {
-      json = JSON.parse(raw.toString("utf8"));
+      json = sanitizeJson(JSON.parse(raw.toString("utf8")));
     } catch {
       deps.logger.warn({ bytes: raw.length }, "webhook rejected: malformed JSON");
       res.status(400).json({ error: "malformed JSON" });
       finish(400);
       return;
     }
+    if (json === undefined) {
+      deps.logger.warn({ bytes: raw.length }, "webhook rejected: JSON nested too deep");
+      res.status(400).json({ error: "JSON nested too deep" });
+      finish(400);
+      return;
+    }
     const parsed = parseWebhook(json, deps.now());
     try {
-      const stored = await storeWebhook(deps.pool, raw.toString("utf8"), parsed, deps.store);
+      const stored = await storeWebhook(deps.pool, raw, parsed, deps.store);
       res.sendStatus(200);
       finish(200);
       deps.metrics.webhookItems.inc({ kind: "message", outcome: "new" }, stored.newMessages);

@@ -9,7 +9,7 @@
  * comply (it must then send what the spec asks for), but it must never reject a request Meta accepts
  * that no spec-compliant body could express, and it must never be looser than the spec meant to be.
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -50,6 +50,16 @@ export type FakeGraphApi = {
   enqueue(...responses: FakeResponse[]): void;
   /** Make every request to the messages endpoint (sends and read receipts) hang this long before answering. */
   setDelay(ms: number): void;
+  /**
+   * Decide the outcome of each valid send (after validation, before `enqueue`d responses):
+   * return a FakeResponse to answer with it, or undefined for the normal behaviour.
+   */
+  setResponder(responder: ((body: Record<string, unknown>) => FakeResponse | undefined) | undefined): void;
+  /**
+   * Like Meta: for every accepted send, POST signed status webhooks (sent, then delivered) carrying
+   * the request's biz_opaque_callback_data to `url`, re-delivering until answered 200.
+   */
+  sendStatusWebhooks(target: { url: string; appSecret: string; phoneNumberId?: string } | undefined): void;
   reset(): void;
   close(): Promise<void>;
 };
@@ -527,6 +537,65 @@ export async function startFakeGraphApi(opts: { accessToken?: string } = {}): Pr
   const pending = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let delayMs = 0;
   let closed = false;
+  let responder: ((body: Record<string, unknown>) => FakeResponse | undefined) | undefined;
+  let statusTarget: { url: string; appSecret: string; phoneNumberId?: string } | undefined;
+
+  const postStatus = async (phoneNumberId: string, message: Record<string, unknown>, wamid: string) => {
+    const target = statusTarget;
+    if (!target) return;
+    for (const status of ["sent", "delivered"]) {
+      const body = JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            id: "102290129340398",
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  messaging_product: "whatsapp",
+                  metadata: {
+                    display_phone_number: "15550783881",
+                    phone_number_id: target.phoneNumberId ?? phoneNumberId,
+                  },
+                  statuses: [
+                    {
+                      id: wamid,
+                      status,
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      recipient_id: waIdOf(String(message.to)),
+                      ...(typeof message.biz_opaque_callback_data === "string"
+                        ? { biz_opaque_callback_data: message.biz_opaque_callback_data }
+                        : {}),
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+      const signature = `sha256=${createHmac("sha256", target.appSecret).update(body).digest("hex")}`;
+      // Meta re-delivers until it gets a 200 (for days); a test needs far less.
+      for (let attempt = 0; attempt < 60 && !closed; attempt++) {
+        try {
+          const res = await fetch(target.url, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+            body,
+          });
+          if (res.status === 200) break;
+        } catch {
+          // receiver down: try again
+        }
+        await wait(250);
+      }
+    }
+  };
+  const accepted = (phoneNumberId: string, message: Record<string, unknown>, wamid: string) => {
+    sent.push({ phoneNumberId, body: message, wamid, at: Date.now() });
+    void postStatus(phoneNumberId, message, wamid).catch(() => undefined);
+  };
 
   const wait = (ms: number): Promise<void> =>
     ms <= 0
@@ -622,21 +691,21 @@ export async function startFakeGraphApi(opts: { accessToken?: string } = {}): Pr
       return reply(res, { status: 200, body: { success: true } }, delayMs);
     }
 
-    const scripted = queue.shift();
+    const scripted = responder?.(message) ?? queue.shift();
     if (scripted !== undefined) {
       if (scripted.status === 200) {
         const ids =
           isObject(scripted.body) && Array.isArray(scripted.body.messages) ? scripted.body.messages : [];
         const first = ids[0];
         const wamid = isObject(first) && typeof first.id === "string" ? first.id : "";
-        sent.push({ phoneNumberId, body: message, wamid, at: Date.now() });
+        accepted(phoneNumberId, message, wamid);
       }
       return reply(res, scripted, delayMs);
     }
 
     const to = String(message.to);
     const wamid = makeWamid(to);
-    sent.push({ phoneNumberId, body: message, wamid, at: Date.now() });
+    accepted(phoneNumberId, message, wamid);
     return reply(
       res,
       {
@@ -676,12 +745,20 @@ export async function startFakeGraphApi(opts: { accessToken?: string } = {}): Pr
     setDelay: (ms) => {
       delayMs = ms;
     },
+    setResponder: (fn) => {
+      responder = fn;
+    },
+    sendStatusWebhooks: (target) => {
+      statusTarget = target;
+    },
     reset: () => {
       requests.length = 0;
       sent.length = 0;
       reads.length = 0;
       queue.length = 0;
       delayMs = 0;
+      responder = undefined;
+      statusTarget = undefined;
     },
     close: async () => {
       closed = true;

@@ -95,7 +95,7 @@ test("jobs held by a killed worker are released and run by another", async () =>
       `insert into conversations (phone_number_id, customer_key, customer_wa_id, agent_id) values ('106540352242922', '5511977770002', '5511977770002', 'echo')`,
     );
     await db.query(
-      `with e as (insert into webhook_events (raw_body, recognised) values ('{}', true) returning id)
+      `with e as (insert into webhook_events (raw_body, recognised) values ('\\x7b7d', true) returning id)
        insert into inbound_messages (wa_message_id, conversation_id, webhook_event_id, type, text, sent_at, body)
        select 'wamid.orphan', c.id, e.id, 'text', 'órfã', now(), '{}' from conversations c, e
         where c.customer_key = '5511977770002'`,

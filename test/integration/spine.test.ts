@@ -111,7 +111,7 @@ describe("the spine, end to end against a fake Graph API", () => {
     assert.deepEqual(sentTo(customer), ["Recebi sua mensagem: Quero saber do desconto"]);
     const { rows } = await svc.db.query<{ n: number }>(
       "select count(*)::int as n from webhook_events where raw_body = $1",
-      [JSON.stringify(body)],
+      [Buffer.from(JSON.stringify(body))],
     );
     assert.equal(rows[0]?.n, 4, "every delivery is kept raw");
   });
