@@ -115,7 +115,10 @@ export async function startService(
       tasks: {
         conversation_turn: async (payload) => {
           const { conversationId } = turnPayload.parse(payload);
-          await runTurn({ pool, logger, agents, transport, metrics, now }, conversationId);
+          await runTurn(
+            { pool, logger, agents, transport, metrics, now, timeoutMs: config.TURN_TIMEOUT_MS },
+            conversationId,
+          );
         },
         send_message: async (payload) => {
           const { outboxId } = sendPayload.parse(payload);

@@ -37,7 +37,10 @@ export const configSchema = z.object({
   WEBHOOK_MAX_BODY_BYTES: int(3 * 1024 * 1024, 1024),
   /** Messages from one customer arriving within this window become one turn. */
   TURN_DEBOUNCE_MS: int(2000),
+  /** Attempts at processing one conversation turn before its job is left dead. */
   TURN_MAX_ATTEMPTS: int(10, 1),
+  /** Upper bound on one turn attempt (waiting for the conversation, deciding, writing); then it is retried. */
+  TURN_TIMEOUT_MS: int(30000, 100),
   /** Concurrent jobs per worker process. */
   WORKER_CONCURRENCY: int(4, 1),
   /** How often an idle worker polls for jobs (LISTEN/NOTIFY wakes it sooner). */

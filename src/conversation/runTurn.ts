@@ -20,6 +20,8 @@ export type TurnDeps = {
   transport: WhatsAppTransport;
   metrics: Metrics;
   now: () => Date;
+  /** Bound on one attempt; past it the transaction is abandoned and the job retried. */
+  timeoutMs: number;
 };
 
 export type TurnResult =
@@ -47,6 +49,11 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
   const log = deps.logger.child({ conversationId });
   await showTyping(deps, conversationId, log);
   const result = await withTransaction(deps.pool, async (db): Promise<TurnResult> => {
+    // Every wait and statement of this attempt is bounded, so a stuck turn (a lock never released,
+    // a hung database) fails and is retried instead of holding a worker slot forever.
+    await db.query(`select set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)`, [
+      `${deps.timeoutMs}ms`,
+    ]);
     // An advisory lock, not a row lock, serialises turns of one conversation across workers and
     // replicas: webhooks keep writing to the conversation while a (long) turn runs.
     await db.query("select pg_advisory_xact_lock($1, $2)", [

@@ -17,7 +17,7 @@ export type Cluster = {
   workers: SpawnedService[];
   startWorker: () => SpawnedService;
   /** Posts like Meta: signed, and re-delivered until answered 200. Returns every status seen. */
-  deliver: (body: unknown, maxMs?: number) => Promise<number[]>;
+  deliver: (body: unknown, maxMs?: number, onStatus?: (status: number) => void) => Promise<number[]>;
   stop: () => Promise<void>;
 };
 
@@ -69,7 +69,7 @@ export async function startCluster(
     web,
     workers,
     startWorker,
-    deliver: async (body, maxMs = 60_000) => {
+    deliver: async (body, maxMs = 60_000, onStatus) => {
       const raw = JSON.stringify(body);
       const headers = { "content-type": "application/json", "x-hub-signature-256": signBody(raw, SECRET) };
       const seen: number[] = [];
@@ -78,9 +78,11 @@ export async function startCluster(
         try {
           const res = await fetch(`${webUrl}/webhook`, { method: "POST", headers, body: raw });
           seen.push(res.status);
+          onStatus?.(res.status);
           if (res.status === 200) return seen;
         } catch {
           seen.push(0);
+          onStatus?.(0);
         }
         await new Promise((r) => setTimeout(r, 200));
       }
