@@ -26,8 +26,8 @@ export async function startCluster(
   env: Record<string, string> = {},
   options: { databaseUrl?: string; workers?: number } = {},
 ): Promise<Cluster> {
-  let database: TestDatabase | undefined;
-  const databaseUrl = options.databaseUrl ?? (database = await createTestDatabase()).url;
+  const database: TestDatabase | undefined = options.databaseUrl ? undefined : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? database?.url ?? "";
   const graph = await startFakeGraphApi({ accessToken: TOKEN });
   const port = await freePort();
   const webUrl = `http://127.0.0.1:${port}`;
