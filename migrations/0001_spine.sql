@@ -28,6 +28,9 @@ create table conversations (
   updated_at timestamptz not null default now(),
   unique (phone_number_id, customer_key)
 );
+-- A customer is found by whichever identifier Meta sends (phone or business-scoped user id).
+create index conversations_wa_id on conversations (phone_number_id, customer_wa_id);
+create index conversations_user_id on conversations (phone_number_id, customer_user_id);
 
 create table inbound_messages (
   id bigserial primary key,

@@ -12,7 +12,8 @@ import { createPool } from "./db/createPool.ts";
 import { migrate, pendingMigrations, readMigrations } from "./db/migrate.ts";
 import { startEmbeddedPostgres } from "./db/startEmbeddedPostgres.ts";
 import { createApp } from "./http/createApp.ts";
-import { storeWebhook } from "./inbox/storeWebhook.ts";
+import { createWebhookBatcher } from "./inbox/createWebhookBatcher.ts";
+import { storeWebhooks } from "./inbox/storeWebhook.ts";
 import { createLogger } from "./ops/createLogger.ts";
 import { createMetrics } from "./ops/createMetrics.ts";
 import { sendOutboxMessage } from "./outbound/sendOutboxMessage.ts";
@@ -77,6 +78,7 @@ export async function startService(
     turnDebounceMs: config.TURN_DEBOUNCE_MS,
     turnMaxAttempts: config.TURN_MAX_ATTEMPTS,
   };
+  const store = createWebhookBatcher((inputs) => storeWebhooks(pool, inputs, storeOptions));
   const transport: WhatsAppTransport = config.WHATSAPP_ACCESS_TOKEN
     ? createGraphClient({
         baseUrl: config.WHATSAPP_GRAPH_BASE_URL,
@@ -87,12 +89,7 @@ export async function startService(
         pool,
         logger: logger.child({ transport: "sandbox" }),
         ingest: async (body) => {
-          await storeWebhook(
-            pool,
-            Buffer.from(JSON.stringify(body)),
-            parseWebhook(body, now()),
-            storeOptions,
-          );
+          await store({ rawBody: Buffer.from(JSON.stringify(body)), parsed: parseWebhook(body, now()) });
         },
       });
   logger.info(
@@ -155,7 +152,7 @@ export async function startService(
       verifyToken,
       adminToken,
       maxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES,
-      store: storeOptions,
+      store,
       now,
       readiness,
       sandbox: config.sandbox,

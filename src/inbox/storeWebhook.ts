@@ -1,7 +1,6 @@
 import type pg from "pg";
-import { withTransaction } from "../db/withTransaction.ts";
-import { type AppliedStatus, applyStatusEvents } from "../delivery/applyStatusEvents.ts";
-import { addJob } from "../queue/addJob.ts";
+import { type Queryable, withTransaction } from "../db/withTransaction.ts";
+import { applyStatusEvents } from "../delivery/applyStatusEvents.ts";
 import type { InboundMessage, ParsedWebhook } from "../webhook/parseWebhook.ts";
 
 export type StoreWebhookOptions = {
@@ -10,6 +9,8 @@ export type StoreWebhookOptions = {
   turnMaxAttempts: number;
 };
 
+export type WebhookInput = { rawBody: Buffer; parsed: ParsedWebhook };
+
 export type StoredWebhook = {
   eventId: number;
   kinds: string[];
@@ -17,156 +18,276 @@ export type StoredWebhook = {
   duplicateMessages: number;
   newStatuses: number;
   changes: number;
-  appliedStatuses: AppliedStatus[];
   conversationIds: number[];
 };
 
-/**
- * Stores one webhook durably, in one transaction, before Meta gets its 200: the raw body, every
- * inbound message (a re-delivered wamid is a no-op), every status event, every other change, and
- * a debounced turn job per conversation that received something new.
- */
+/** One webhook, one transaction (the sandbox and tests use this directly). */
 export async function storeWebhook(
   pool: pg.Pool,
   rawBody: Buffer,
   parsed: ParsedWebhook,
   options: StoreWebhookOptions,
 ): Promise<StoredWebhook> {
-  const kinds = kindsOf(parsed);
-  return withTransaction(pool, async (db) => {
-    const { rows } = await db.query<{ id: number }>(
-      "insert into webhook_events (raw_body, kinds, recognised) values ($1, $2, $3) returning id",
-      [rawBody, kinds, parsed.recognised],
-    );
-    const eventId = rows[0]?.id;
-    if (eventId === undefined) throw new Error("webhook_events insert returned no id");
-    const result: StoredWebhook = {
-      eventId,
-      kinds,
-      newMessages: 0,
-      duplicateMessages: 0,
-      newStatuses: 0,
-      changes: parsed.changes.length,
-      appliedStatuses: [],
-      conversationIds: [],
-    };
-    const touched = new Set<number>();
-    for (const m of parsed.messages) {
-      const conversationId = await upsertConversation(db, m, options.defaultAgentId);
-      const inserted = await db.query(
-        `insert into inbound_messages (wa_message_id, conversation_id, webhook_event_id, type, text, sent_at, body)
-         values ($1, $2, $3, $4, $5, $6, $7)
-         on conflict (wa_message_id) do nothing`,
-        [m.waMessageId, conversationId, eventId, m.type, m.text ?? null, m.sentAt, JSON.stringify(m.body)],
-      );
-      if (inserted.rowCount === 0) {
-        result.duplicateMessages++;
-        continue;
-      }
-      result.newMessages++;
-      // The 24-hour window runs from the customer's last message, by Meta's clock.
-      // Only locks the row when the window actually moves (a turn writes it only at its very end).
-      await db.query(
-        `update conversations set last_inbound_at = $2 where id = $1 and (last_inbound_at is null or last_inbound_at < $2)`,
-        [conversationId, m.sentAt],
-      );
-      touched.add(conversationId);
-    }
-    for (const conversationId of touched) {
-      await addJob(
-        db,
-        "conversation_turn",
-        { conversationId },
-        {
-          delayMs: options.turnDebounceMs,
-          jobKey: `turn:${conversationId}`,
-          jobKeyMode: "preserve_run_at",
-          maxAttempts: options.turnMaxAttempts,
-        },
-      );
-    }
-    result.conversationIds = [...touched];
-    const fresh = [];
-    for (const s of parsed.statuses) {
-      const inserted = await db.query(
-        `insert into status_events (webhook_event_id, wamid, status, status_at, recipient, callback_data, errors, body)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)
-         on conflict (wamid, status) do nothing`,
-        [
-          eventId,
-          s.wamid,
-          s.status,
-          s.statusAt,
-          s.recipient ?? null,
-          s.callbackData ?? null,
-          s.errors ? JSON.stringify(s.errors) : null,
-          JSON.stringify(s.body),
-        ],
-      );
-      if (inserted.rowCount) fresh.push(s);
-    }
-    result.newStatuses = fresh.length;
-    result.appliedStatuses = await applyStatusEvents(db, fresh);
-    for (const c of parsed.changes) {
-      await db.query(
-        "insert into webhook_changes (webhook_event_id, field, kind, value) values ($1, $2, $3, $4)",
-        [eventId, c.field, c.kind, JSON.stringify(c.value ?? null)],
-      );
-    }
-    return result;
-  });
+  const [stored] = await storeWebhooks(pool, [{ rawBody, parsed }], options);
+  if (!stored) throw new Error("webhook not stored");
+  return stored;
 }
 
 /**
- * Finds the customer's conversation by any identifier Meta gave (business-scoped user id or phone),
- * filling in identifiers that were missing, or creates it.
+ * Stores webhooks durably, all in one transaction, before Meta gets its 200s: raw bodies, every
+ * inbound message (a re-delivered wamid is a no-op), every status event, every other change, and a
+ * debounced turn job per conversation that received something new. Each step is one set-based
+ * statement for the whole batch, so concurrent webhooks share round trips and one commit.
  */
-async function upsertConversation(db: pg.PoolClient, m: InboundMessage, agentId: string): Promise<number> {
-  // Read without locking: a long turn may hold this conversation, and the webhook must not wait for it.
+export async function storeWebhooks(
+  pool: pg.Pool,
+  inputs: WebhookInput[],
+  options: StoreWebhookOptions,
+): Promise<StoredWebhook[]> {
+  return withTransaction(pool, async (db) => {
+    const results: StoredWebhook[] = inputs.map((input) => ({
+      eventId: 0,
+      kinds: kindsOf(input.parsed),
+      newMessages: 0,
+      duplicateMessages: 0,
+      newStatuses: 0,
+      changes: input.parsed.changes.length,
+      conversationIds: [],
+    }));
+    const ids = await db.query<{ id: number }>(
+      "select nextval(pg_get_serial_sequence('webhook_events', 'id'))::bigint as id from generate_series(1, $1)",
+      [inputs.length],
+    );
+    results.forEach((r, i) => {
+      r.eventId = ids.rows[i]?.id ?? 0;
+    });
+    await db.query(
+      `insert into webhook_events (id, raw_body, kinds, recognised)
+       select id, raw, array(select json_array_elements_text(kinds)), recognised
+         from unnest($1::bigint[], $2::bytea[], $3::json[], $4::boolean[]) as x(id, raw, kinds, recognised)`,
+      [
+        results.map((r) => r.eventId),
+        inputs.map((i) => i.rawBody),
+        results.map((r) => JSON.stringify(r.kinds)),
+        inputs.map((i) => i.parsed.recognised),
+      ],
+    );
+    await storeMessages(db, inputs, results, options);
+    await storeStatuses(db, inputs, results);
+    const changes = inputs.flatMap((input, i) =>
+      input.parsed.changes.map((c) => ({ eventId: results[i]?.eventId ?? 0, c })),
+    );
+    if (changes.length > 0) {
+      await db.query(
+        `insert into webhook_changes (webhook_event_id, field, kind, value)
+         select * from unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[])`,
+        [
+          changes.map((x) => x.eventId),
+          changes.map((x) => x.c.field),
+          changes.map((x) => x.c.kind),
+          changes.map((x) => JSON.stringify(x.c.value ?? null)),
+        ],
+      );
+    }
+    return results;
+  });
+}
+
+type Located = { message: InboundMessage; index: number };
+
+async function storeMessages(
+  db: Queryable,
+  inputs: WebhookInput[],
+  results: StoredWebhook[],
+  options: StoreWebhookOptions,
+): Promise<void> {
+  const messages: Located[] = inputs.flatMap((input, index) =>
+    input.parsed.messages.map((message) => ({ message, index })),
+  );
+  if (messages.length === 0) return;
+  const conversationOf = await resolveConversations(
+    db,
+    messages.map((m) => m.message),
+    options.defaultAgentId,
+  );
+  const inserted = await db.query<{ wa_message_id: string }>(
+    `insert into inbound_messages (wa_message_id, conversation_id, webhook_event_id, type, text, sent_at, body)
+     select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+     on conflict (wa_message_id) do nothing
+     returning wa_message_id`,
+    [
+      messages.map((m) => m.message.waMessageId),
+      messages.map((m) => conversationOf(m.message)),
+      messages.map((m) => results[m.index]?.eventId ?? 0),
+      messages.map((m) => m.message.type),
+      messages.map((m) => m.message.text ?? null),
+      messages.map((m) => m.message.sentAt),
+      messages.map((m) => JSON.stringify(m.message.body)),
+    ],
+  );
+  // A wamid that appears twice in one batch is new only the first time.
+  const fresh = new Set(inserted.rows.map((r) => r.wa_message_id));
+  const touched = new Map<number, Date>();
+  for (const m of messages) {
+    const result = results[m.index];
+    if (!result) continue;
+    if (!fresh.delete(m.message.waMessageId)) {
+      result.duplicateMessages++;
+      continue;
+    }
+    result.newMessages++;
+    const conversationId = conversationOf(m.message);
+    if (!result.conversationIds.includes(conversationId)) result.conversationIds.push(conversationId);
+    const last = touched.get(conversationId);
+    if (!last || last < m.message.sentAt) touched.set(conversationId, m.message.sentAt);
+  }
+  if (touched.size === 0) return;
+  const ids = [...touched.keys()].sort((a, b) => a - b);
+  // The 24-hour window runs from the customer's last message, by Meta's clock. Only rows whose
+  // window moves are locked (a long turn must never make a webhook wait).
+  await db.query(
+    `update conversations c set last_inbound_at = v.t
+       from unnest($1::bigint[], $2::timestamptz[]) as v(id, t)
+      where c.id = v.id and (c.last_inbound_at is null or c.last_inbound_at < v.t)`,
+    [ids, ids.map((id) => touched.get(id))],
+  );
+  // One debounced turn job per conversation: the first message of a burst sets when it runs.
+  await db.query(
+    `select graphile_worker.add_jobs(array(
+       select row('conversation_turn', json_build_object('conversationId', id), null,
+                  now() + $2::double precision * interval '1 millisecond', $3::int, 'turn:' || id, null, null
+              )::graphile_worker.job_spec
+         from unnest($1::bigint[]) as id), true)`,
+    [ids, options.turnDebounceMs, options.turnMaxAttempts],
+  );
+}
+
+/**
+ * Finds each customer's conversation by any identifier Meta gave (business-scoped user id or
+ * phone), filling in identifiers that were missing, or creates it. Reads without locking.
+ */
+async function resolveConversations(
+  db: Queryable,
+  messages: InboundMessage[],
+  agentId: string,
+): Promise<(m: InboundMessage) => number> {
+  const customers = new Map<string, InboundMessage>();
+  for (const m of messages) {
+    const key = `${m.phoneNumberId}\u0001${m.customerKey}`;
+    const seen = customers.get(key);
+    customers.set(key, {
+      ...m,
+      customerWaId: m.customerWaId ?? seen?.customerWaId,
+      customerUserId: m.customerUserId ?? seen?.customerUserId,
+      customerName: m.customerName ?? seen?.customerName,
+    });
+  }
+  const list = [...customers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m);
   const found = await db.query<{
-    id: number;
+    n: number;
+    id: number | null;
     customer_wa_id: string | null;
     customer_user_id: string | null;
     customer_name: string | null;
   }>(
-    `select id, customer_wa_id, customer_user_id, customer_name from conversations
-      where phone_number_id = $1 and (customer_key = $2 or customer_wa_id = $3 or customer_user_id = $4)
-      order by id limit 1`,
-    [m.phoneNumberId, m.customerKey, m.customerWaId ?? null, m.customerUserId ?? null],
+    `select k.n::int as n, c.id, c.customer_wa_id, c.customer_user_id, c.customer_name
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as k(pn, key, wa, uid, n)
+       left join lateral (
+         select id, customer_wa_id, customer_user_id, customer_name from conversations c
+          where c.phone_number_id = k.pn and (c.customer_key = k.key or c.customer_wa_id = k.wa or c.customer_user_id = k.uid)
+          order by id limit 1) c on true
+      order by k.n`,
+    [
+      list.map((m) => m.phoneNumberId),
+      list.map((m) => m.customerKey),
+      list.map((m) => m.customerWaId ?? null),
+      list.map((m) => m.customerUserId ?? null),
+    ],
   );
-  const existing = found.rows[0];
-  if (existing) {
+  const idOf = new Map<string, number>();
+  const missing: InboundMessage[] = [];
+  for (const row of found.rows) {
+    const m = list[row.n - 1];
+    if (!m) continue;
+    if (row.id === null) {
+      missing.push(m);
+      continue;
+    }
+    idOf.set(`${m.phoneNumberId}\u0001${m.customerKey}`, row.id);
     const changed =
-      (m.customerWaId && m.customerWaId !== existing.customer_wa_id) ||
-      (m.customerUserId && m.customerUserId !== existing.customer_user_id) ||
-      (m.customerName && m.customerName !== existing.customer_name);
+      (m.customerWaId && m.customerWaId !== row.customer_wa_id) ||
+      (m.customerUserId && m.customerUserId !== row.customer_user_id) ||
+      (m.customerName && m.customerName !== row.customer_name);
     if (changed) {
       await db.query(
         `update conversations set customer_wa_id = coalesce($2, customer_wa_id),
                 customer_user_id = coalesce($3, customer_user_id), customer_name = coalesce($4, customer_name)
           where id = $1`,
-        [existing.id, m.customerWaId ?? null, m.customerUserId ?? null, m.customerName ?? null],
+        [row.id, m.customerWaId ?? null, m.customerUserId ?? null, m.customerName ?? null],
       );
     }
-    return existing.id;
   }
-  const created = await db.query<{ id: number }>(
-    `insert into conversations (phone_number_id, customer_key, customer_wa_id, customer_user_id, customer_name, agent_id)
-     values ($1, $2, $3, $4, $5, $6)
-     on conflict (phone_number_id, customer_key) do update set customer_name = coalesce(excluded.customer_name, conversations.customer_name)
-     returning id`,
+  if (missing.length > 0) {
+    const created = await db.query<{ id: number; phone_number_id: string; customer_key: string }>(
+      `insert into conversations (phone_number_id, customer_key, customer_wa_id, customer_user_id, customer_name, agent_id)
+       select pn, key, wa, uid, name, $6 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as x(pn, key, wa, uid, name)
+       on conflict (phone_number_id, customer_key)
+         do update set customer_name = coalesce(excluded.customer_name, conversations.customer_name)
+       returning id, phone_number_id, customer_key`,
+      [
+        missing.map((m) => m.phoneNumberId),
+        missing.map((m) => m.customerKey),
+        missing.map((m) => m.customerWaId ?? null),
+        missing.map((m) => m.customerUserId ?? null),
+        missing.map((m) => m.customerName ?? null),
+        agentId,
+      ],
+    );
+    for (const r of created.rows) idOf.set(`${r.phone_number_id}\u0001${r.customer_key}`, r.id);
+  }
+  return (m) => {
+    const id = idOf.get(`${m.phoneNumberId}\u0001${m.customerKey}`);
+    if (id === undefined) throw new Error("conversation not resolved");
+    return id;
+  };
+}
+
+async function storeStatuses(db: Queryable, inputs: WebhookInput[], results: StoredWebhook[]): Promise<void> {
+  const statuses = inputs.flatMap((input, index) => input.parsed.statuses.map((s) => ({ s, index })));
+  if (statuses.length === 0) return;
+  const inserted = await db.query<{ n: number }>(
+    `insert into status_events (webhook_event_id, wamid, status, status_at, recipient, callback_data, errors, body)
+     select e, w, st, t, r, cb, er, b
+       from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
+            with ordinality as x(e, w, st, t, r, cb, er, b, n)
+     on conflict (wamid, status) do nothing
+     returning (select x2.n from unnest($2::text[], $3::text[]) with ordinality as x2(w, st, n)
+                 where x2.w = status_events.wamid and x2.st = status_events.status limit 1)::int as n`,
     [
-      m.phoneNumberId,
-      m.customerKey,
-      m.customerWaId ?? null,
-      m.customerUserId ?? null,
-      m.customerName ?? null,
-      agentId,
+      statuses.map((x) => results[x.index]?.eventId ?? 0),
+      statuses.map((x) => x.s.wamid),
+      statuses.map((x) => x.s.status),
+      statuses.map((x) => x.s.statusAt),
+      statuses.map((x) => x.s.recipient ?? null),
+      statuses.map((x) => x.s.callbackData ?? null),
+      statuses.map((x) => (x.s.errors ? JSON.stringify(x.s.errors) : null)),
+      statuses.map((x) => JSON.stringify(x.s.body)),
     ],
   );
-  const id = created.rows[0]?.id;
-  if (id === undefined) throw new Error("conversation upsert returned no id");
-  return id;
+  // In the order Meta sent them (the monotone rule makes the order matter only for equal ranks).
+  const fresh = inserted.rows
+    .map((r) => r.n)
+    .sort((a, b) => a - b)
+    .map((n) => statuses[n - 1])
+    .filter((x) => x !== undefined);
+  for (const x of fresh) {
+    const result = results[x.index];
+    if (result) result.newStatuses++;
+  }
+  await applyStatusEvents(
+    db,
+    fresh.map((x) => x.s),
+  );
 }
 
 function kindsOf(parsed: ParsedWebhook): string[] {

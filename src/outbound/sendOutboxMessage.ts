@@ -257,40 +257,49 @@ async function enqueueNext(db: Queryable, row: Pick<OutboxRow, "conversation_id"
 }
 
 /**
- * Takes one token from the per-number bucket and one from the customer's pair bucket, or neither.
- * Returns 0 when sending may proceed, else how long to wait.
+ * Takes one token from the customer's pair bucket and one from the per-number bucket, or neither.
+ * Returns 0 when sending may proceed, else how long to wait. Each take is one upsert, done last in
+ * the claim transaction: the per-number row is shared by every send, so it must stay locked only
+ * for the commit (measured: holding it across the whole claim capped sends near 100/s).
  */
 async function takeSendTokens(deps: SendDeps, db: Queryable, row: OutboxRow, now: Date): Promise<number> {
-  const t = now.getTime();
-  const number = await lockBucket(db, `number:${row.phone_number_id}`);
-  const pair = await lockBucket(db, `pair:${row.phone_number_id}:${row.recipient}`);
-  const a = takeToken(number, t, deps.config.SEND_RATE_PER_SECOND, 1000 / deps.config.SEND_RATE_PER_SECOND);
-  const b = takeToken(pair, t, deps.config.PAIR_RATE_BURST, deps.config.PAIR_RATE_INTERVAL_MS);
-  if (!a.ok || !b.ok) return Math.max(a.ok ? 0 : a.waitMs, b.ok ? 0 : b.waitMs, 1);
-  await saveBucket(db, `number:${row.phone_number_id}`, a.bucket);
-  await saveBucket(db, `pair:${row.phone_number_id}:${row.recipient}`, b.bucket);
+  const buckets = [
+    {
+      key: `pair:${row.phone_number_id}:${row.recipient}`,
+      capacity: deps.config.PAIR_RATE_BURST,
+      intervalMs: deps.config.PAIR_RATE_INTERVAL_MS,
+    },
+    {
+      key: `number:${row.phone_number_id}`,
+      capacity: deps.config.SEND_RATE_PER_SECOND,
+      intervalMs: 1000 / deps.config.SEND_RATE_PER_SECOND,
+    },
+  ];
+  await db.query("savepoint send_tokens");
+  for (const b of buckets) {
+    const taken = await db.query(
+      `insert into rate_buckets as b (key, tokens, updated_at) values ($1, $2::float8 - 1, $3)
+       on conflict (key) do update
+          set tokens = least($2::float8, b.tokens + greatest(0, extract(epoch from ($3::timestamptz - b.updated_at)) * 1000) / $4::float8) - 1,
+              updated_at = greatest(b.updated_at, $3::timestamptz)
+        where least($2::float8, b.tokens + greatest(0, extract(epoch from ($3::timestamptz - b.updated_at)) * 1000) / $4::float8) >= 1
+       returning tokens`,
+      [b.key, b.capacity, now, b.intervalMs],
+    );
+    if (taken.rowCount) continue;
+    // Denied: give back what this attempt took, and work out the wait with the same pure rule.
+    await db.query("rollback to savepoint send_tokens");
+    const { rows } = await db.query<{ tokens: number; updated_at: Date }>(
+      "select tokens, updated_at from rate_buckets where key = $1",
+      [b.key],
+    );
+    const current = rows[0];
+    const bucket: Bucket | undefined = current
+      ? { tokens: current.tokens, updatedAt: current.updated_at.getTime() }
+      : undefined;
+    const decision = takeToken(bucket, now.getTime(), b.capacity, b.intervalMs);
+    return decision.ok ? 1 : Math.max(1, decision.waitMs);
+  }
+  await db.query("release savepoint send_tokens");
   return 0;
-}
-
-async function lockBucket(db: Queryable, key: string): Promise<Bucket | undefined> {
-  await db.query(
-    "insert into rate_buckets (key, tokens, updated_at) values ($1, -1, now()) on conflict do nothing",
-    [key],
-  );
-  const { rows } = await db.query<{ tokens: number; updated_at: Date }>(
-    "select tokens, updated_at from rate_buckets where key = $1 for update",
-    [key],
-  );
-  const r = rows[0];
-  // tokens = -1 marks a bucket created just now: it starts full.
-  if (!r || r.tokens < 0) return undefined;
-  return { tokens: r.tokens, updatedAt: r.updated_at.getTime() };
-}
-
-async function saveBucket(db: Queryable, key: string, bucket: Bucket): Promise<void> {
-  await db.query("update rate_buckets set tokens = $2, updated_at = $3 where key = $1", [
-    key,
-    bucket.tokens,
-    new Date(bucket.updatedAt),
-  ]);
 }

@@ -2,7 +2,7 @@ import express, { type Router } from "express";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { constantTimeEquals } from "../http/requireAdmin.ts";
-import { type StoreWebhookOptions, storeWebhook } from "../inbox/storeWebhook.ts";
+import type { StoredWebhook, WebhookInput } from "../inbox/storeWebhook.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { parseWebhook } from "./parseWebhook.ts";
 import { sanitizeJson } from "./sanitizeJson.ts";
@@ -15,7 +15,8 @@ export type WebhookDeps = {
   appSecret: string;
   verifyToken: string;
   maxBodyBytes: number;
-  store: StoreWebhookOptions;
+  /** Stores one webhook durably (batched with concurrent ones); resolves after commit. */
+  store: (input: WebhookInput) => Promise<StoredWebhook>;
   now: () => Date;
 };
 
@@ -79,7 +80,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     }
     const parsed = parseWebhook(json, deps.now());
     try {
-      const stored = await storeWebhook(deps.pool, raw, parsed, deps.store);
+      const stored = await deps.store({ rawBody: raw, parsed });
       res.sendStatus(200);
       finish(200);
       deps.metrics.webhookItems.inc({ kind: "message", outcome: "new" }, stored.newMessages);
