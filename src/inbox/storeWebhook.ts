@@ -54,24 +54,24 @@ export async function storeWebhooks(
       changes: input.parsed.changes.length,
       conversationIds: [],
     }));
+    // Ids are drawn first so each webhook knows its own; one round trip for the whole batch.
     const ids = await db.query<{ id: number }>(
-      "select nextval(pg_get_serial_sequence('webhook_events', 'id'))::bigint as id from generate_series(1, $1)",
-      [inputs.length],
-    );
-    results.forEach((r, i) => {
-      r.eventId = ids.rows[i]?.id ?? 0;
-    });
-    await db.query(
-      `insert into webhook_events (id, raw_body, kinds, recognised)
-       select id, raw, array(select json_array_elements_text(kinds)), recognised
-         from unnest($1::bigint[], $2::bytea[], $3::json[], $4::boolean[]) as x(id, raw, kinds, recognised)`,
+      `with x as (
+         select nextval(pg_get_serial_sequence('webhook_events', 'id'))::bigint as id, raw, kinds, recognised, n
+           from unnest($1::bytea[], $2::json[], $3::boolean[]) with ordinality as u(raw, kinds, recognised, n)),
+       ins as (
+         insert into webhook_events (id, raw_body, kinds, recognised)
+         select id, raw, array(select json_array_elements_text(kinds)), recognised from x)
+       select id from x order by n`,
       [
-        results.map((r) => r.eventId),
         inputs.map((i) => i.rawBody),
         results.map((r) => JSON.stringify(r.kinds)),
         inputs.map((i) => i.parsed.recognised),
       ],
     );
+    results.forEach((r, i) => {
+      r.eventId = ids.rows[i]?.id ?? 0;
+    });
     await storeMessages(db, inputs, results, options);
     await storeStatuses(db, inputs, results);
     const changes = inputs.flatMap((input, i) =>
@@ -110,11 +110,28 @@ async function storeMessages(
     messages.map((m) => m.message),
     options.defaultAgentId,
   );
+  // Insert, move the 24-hour window and add one debounced turn job per conversation, in one
+  // statement. The window runs from the customer's last message by Meta's clock; only rows whose
+  // window moves are locked (a long turn must never make a webhook wait). The first message of a
+  // burst sets when its turn runs (preserve run_at).
   const inserted = await db.query<{ wa_message_id: string }>(
-    `insert into inbound_messages (wa_message_id, conversation_id, webhook_event_id, type, text, sent_at, body)
-     select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
-     on conflict (wa_message_id) do nothing
-     returning wa_message_id`,
+    `with ins as (
+       insert into inbound_messages (wa_message_id, conversation_id, webhook_event_id, type, text, sent_at, body)
+       select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+       on conflict (wa_message_id) do nothing
+       returning wa_message_id, conversation_id, sent_at),
+     latest as (select conversation_id as id, max(sent_at) as t from ins group by conversation_id),
+     windows as (
+       update conversations c set last_inbound_at = latest.t from latest
+        where c.id = latest.id and (c.last_inbound_at is null or c.last_inbound_at < latest.t)
+       returning c.id),
+     jobs as (
+       select graphile_worker.add_jobs(array(
+         select row('conversation_turn', json_build_object('conversationId', id), null,
+                    now() + $8::double precision * interval '1 millisecond', $9::int, 'turn:' || id, null, null
+                )::graphile_worker.job_spec
+           from latest order by id), true) as added)
+     select wa_message_id from ins, (select count(*) from jobs) j`,
     [
       messages.map((m) => m.message.waMessageId),
       messages.map((m) => conversationOf(m.message)),
@@ -123,11 +140,12 @@ async function storeMessages(
       messages.map((m) => m.message.text ?? null),
       messages.map((m) => m.message.sentAt),
       messages.map((m) => JSON.stringify(m.message.body)),
+      options.turnDebounceMs,
+      options.turnMaxAttempts,
     ],
   );
   // A wamid that appears twice in one batch is new only the first time.
   const fresh = new Set(inserted.rows.map((r) => r.wa_message_id));
-  const touched = new Map<number, Date>();
   for (const m of messages) {
     const result = results[m.index];
     if (!result) continue;
@@ -138,28 +156,7 @@ async function storeMessages(
     result.newMessages++;
     const conversationId = conversationOf(m.message);
     if (!result.conversationIds.includes(conversationId)) result.conversationIds.push(conversationId);
-    const last = touched.get(conversationId);
-    if (!last || last < m.message.sentAt) touched.set(conversationId, m.message.sentAt);
   }
-  if (touched.size === 0) return;
-  const ids = [...touched.keys()].sort((a, b) => a - b);
-  // The 24-hour window runs from the customer's last message, by Meta's clock. Only rows whose
-  // window moves are locked (a long turn must never make a webhook wait).
-  await db.query(
-    `update conversations c set last_inbound_at = v.t
-       from unnest($1::bigint[], $2::timestamptz[]) as v(id, t)
-      where c.id = v.id and (c.last_inbound_at is null or c.last_inbound_at < v.t)`,
-    [ids, ids.map((id) => touched.get(id))],
-  );
-  // One debounced turn job per conversation: the first message of a burst sets when it runs.
-  await db.query(
-    `select graphile_worker.add_jobs(array(
-       select row('conversation_turn', json_build_object('conversationId', id), null,
-                  now() + $2::double precision * interval '1 millisecond', $3::int, 'turn:' || id, null, null
-              )::graphile_worker.job_spec
-         from unnest($1::bigint[]) as id), true)`,
-    [ids, options.turnDebounceMs, options.turnMaxAttempts],
-  );
 }
 
 /**
