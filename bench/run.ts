@@ -5,7 +5,7 @@
  * table in bench/README.md. Not part of `npm test`.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -68,6 +68,33 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
+/** CPU seconds (user + system) used so far by a process, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of every PostgreSQL process on the machine (backends, WAL writer, checkpointer...). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(postgres)")) continue;
+      const fields = stat.split(") ")[1]?.split(" ") ?? [];
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
 function sampleRss(pid: number | undefined): () => number {
   let peak = 0;
   const timer = setInterval(() => {
@@ -81,6 +108,7 @@ function sampleRss(pid: number | undefined): () => number {
 
 type GraphProcess = {
   baseUrl: string;
+  pid: number | undefined;
   stats: (from: number) => Promise<{ count: number; at: number[] }>;
   close: () => void;
 };
@@ -95,6 +123,7 @@ async function startGraphProcess(): Promise<GraphProcess> {
   );
   return {
     baseUrl,
+    pid: child.pid,
     stats: (from) =>
       new Promise((resolve) => {
         child.once("message", (m: { count: number; at: number[] }) => resolve(m));
@@ -158,6 +187,7 @@ async function ingest() {
   const ourSat: Load[] = [];
   const peakRss: number[] = [];
   const atRate: Record<string, Load[]> = { "500": [], "1000": [], "2000": [] };
+  const refAt2000: Load[] = [];
   await load(url, { seconds: 2, customer }); // warm-up
   await load(ref.url, { seconds: 2, customer });
   for (let i = 0; i < RUNS; i++) {
@@ -168,6 +198,8 @@ async function ingest() {
     log(
       `  run ${i + 1}: reference ${refSat.at(-1)?.rps}/s, ours ${ourSat.at(-1)?.rps}/s (p99 ${ourSat.at(-1)?.p99} ms), peak RSS ${peakRss.at(-1)} MB`,
     );
+    refAt2000.push(await load(ref.url, { rate: 2000, customer }));
+    log(`    reference at 2000/s: p50 ${refAt2000.at(-1)?.p50} ms, p99 ${refAt2000.at(-1)?.p99} ms`);
     for (const rate of Object.keys(atRate)) {
       atRate[rate]?.push(await load(url, { rate: Number(rate), customer }));
       log(`    at ${rate}/s: p50 ${atRate[rate]?.at(-1)?.p50} ms, p99 ${atRate[rate]?.at(-1)?.p99} ms`);
@@ -196,6 +228,10 @@ async function ingest() {
         },
       ]),
     ),
+    reference_at_2000: {
+      p50_ms: figure(refAt2000.map((l) => l.p50)),
+      p99_ms: figure(refAt2000.map((l) => l.p99)),
+    },
     non2xx: ourSat.reduce((n, l) => n + l.non2xx, 0),
     rss_idle_mb: idleRss,
     rss_peak_under_load_mb: figure(peakRss),
@@ -223,6 +259,8 @@ type TurnRun = {
   e2eP50Ms: number;
   e2eP99Ms: number;
   workerRssMb: number;
+  /** CPU milliseconds per turn, by process. */
+  cpuMsPerTurn: { web: number; workers: number; postgres: number; loadAndFakeGraph: number };
 };
 
 async function turnRun(workers: number, preload: number, label: string): Promise<TurnRun[]> {
@@ -252,6 +290,12 @@ async function turnRun(workers: number, preload: number, label: string): Promise
     const customer = () => `${prefix}${String(n++).padStart(5, "0")}`;
     const before = (await graph.stats(0)).count;
     const stop = sampleRss(procs[0]?.child.pid);
+    const cpu0 = {
+      web: cpuSeconds(web.child.pid),
+      workers: procs.reduce((n, p) => n + cpuSeconds(p.child.pid), 0),
+      postgres: postgresCpuSeconds(),
+      other: cpuSeconds(process.pid) + cpuSeconds(graph.pid),
+    };
     const t0 = Date.now();
     await load(url, { amount: TURNS, connections: 32, customer });
     let stats = await graph.stats(before);
@@ -263,6 +307,16 @@ async function turnRun(workers: number, preload: number, label: string): Promise
     }
     const t1 = Math.max(...stats.at);
     const rss = stop();
+    const perTurn = (now: number, then: number) => round(((now - then) * 1000) / TURNS);
+    const cpuMsPerTurn = {
+      web: perTurn(cpuSeconds(web.child.pid), cpu0.web),
+      workers: perTurn(
+        procs.reduce((n, p) => n + cpuSeconds(p.child.pid), 0),
+        cpu0.workers,
+      ),
+      postgres: perTurn(postgresCpuSeconds(), cpu0.postgres),
+      loadAndFakeGraph: perTurn(cpuSeconds(process.pid) + cpuSeconds(graph.pid), cpu0.other),
+    };
     const { rows } = await db.query<{ wait: number; turn: number; send: number; e2e: number }>(
       `select extract(epoch from t.started_at - m.received_at) * 1000 as wait,
               extract(epoch from t.finished_at - t.started_at) * 1000 as turn,
@@ -282,6 +336,7 @@ async function turnRun(workers: number, preload: number, label: string): Promise
       e2eP50Ms: round(percentile(col("e2e"), 50)),
       e2eP99Ms: round(percentile(col("e2e"), 99)),
       workerRssMb: rss,
+      cpuMsPerTurn,
     });
     log(`  ${label} run ${i + 1}: ${JSON.stringify(runs.at(-1))}`);
   }
@@ -323,6 +378,12 @@ function summarise(runs: TurnRun[]) {
     e2e_p50_ms: figure(runs.map((r) => r.e2eP50Ms)),
     e2e_p99_ms: figure(runs.map((r) => r.e2eP99Ms)),
     worker_rss_peak_mb: figure(runs.map((r) => r.workerRssMb)),
+    cpu_ms_per_turn: {
+      web: figure(runs.map((r) => r.cpuMsPerTurn.web)),
+      workers: figure(runs.map((r) => r.cpuMsPerTurn.workers)),
+      postgres: figure(runs.map((r) => r.cpuMsPerTurn.postgres)),
+      load_generator_and_fake_graph: figure(runs.map((r) => r.cpuMsPerTurn.loadAndFakeGraph)),
+    },
   };
 }
 
@@ -383,6 +444,7 @@ function writeTable(r: Record<string, unknown>): void {
     row("ingest: p50 ack at 2,000/s (ms)", i?.at_rate["2000"]?.p50_ms, "", "—"),
     row("ingest: p99 ack at 2,000/s (ms)", i?.at_rate["2000"]?.p99_ms, "", "< 15"),
     row("ingest: achieved rate when asked 2,000/s", i?.at_rate["2000"]?.achieved, "", "2,000"),
+    row("reference: p99 ack at 2,000/s (ms)", i?.reference_at_2000.p99_ms, "", "—"),
     `| RSS idle (MB) | ${i?.rss_idle_mb ?? "—"} | < 250 |`,
     row("RSS peak under ingest saturation (MB)", i?.rss_peak_under_load_mb, "", "< 250"),
     row("turns/s, 1 worker process", t1?.turns_per_s, "", "≥ 1,000"),
@@ -395,6 +457,15 @@ function writeTable(r: Record<string, unknown>): void {
     row("webhook → reply accepted p50 (ms), 1 worker", t1?.e2e_p50_ms, "", "—"),
     row("webhook → reply accepted p99 (ms), 1 worker", t1?.e2e_p99_ms, "", "—"),
     row("worker RSS peak under turn load (MB)", t1?.worker_rss_peak_mb, "", "< 250"),
+    row("CPU ms per turn: web process", t1?.cpu_ms_per_turn.web, "", "—"),
+    row("CPU ms per turn: worker process", t1?.cpu_ms_per_turn.workers, "", "—"),
+    row("CPU ms per turn: PostgreSQL", t1?.cpu_ms_per_turn.postgres, "", "—"),
+    row(
+      "CPU ms per turn: load generator + fake Graph API",
+      t1?.cpu_ms_per_turn.load_generator_and_fake_graph,
+      "",
+      "—",
+    ),
   ];
   const start = "<!-- results:start -->";
   const end = "<!-- results:end -->";
