@@ -343,7 +343,7 @@ async function turnRun(workers: number, preload: number, label: string): Promise
   await db.end();
   if (env.BENCH_LOG_DIR) {
     writeFileSync(`${env.BENCH_LOG_DIR}/web.log`, web.output());
-    procs.forEach((p, i) => writeFileSync(`${env.BENCH_LOG_DIR}/worker${i}.log`, p.output()));
+    for (const [i, p] of procs.entries()) writeFileSync(`${env.BENCH_LOG_DIR}/worker${i}.log`, p.output());
   }
   await Promise.all([web, ...procs].map((p) => p.stop()));
   graph.close();
