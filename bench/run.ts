@@ -138,6 +138,7 @@ function serviceEnv(database: TestDatabase, graph: GraphProcess | undefined, ext
     NODE_ENV: "test",
     HOST: "127.0.0.1",
     LOG_LEVEL: env.BENCH_LOG_LEVEL ?? "warn",
+    ...(env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_NODE_OPTIONS } : {}),
     DATABASE_URL: database.url,
     WHATSAPP_APP_SECRET: SECRET,
     WHATSAPP_VERIFY_TOKEN: "bench-verify-token-0123456789",

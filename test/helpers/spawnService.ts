@@ -3,6 +3,8 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+/** The Node flags production uses (package.json "start", Dockerfile CMD); a unit test keeps them equal. */
+export const NODE_FLAGS = ["--max-semi-space-size=8"];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,7 +29,7 @@ export type SpawnedService = {
 
 /** Runs `node src/main.ts` as its own process, exactly as in production, with the given environment. */
 export function spawnService(env: Record<string, string>): SpawnedService {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -12,6 +12,7 @@ import { parse as parseYaml } from "yaml";
 import type { ZodType } from "zod";
 import { z } from "zod";
 import { ConfigError, configSchema, loadConfig } from "../../src/config/loadConfig.ts";
+import { NODE_FLAGS } from "../helpers/spawnService.ts";
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 
@@ -427,7 +428,10 @@ describe("Dockerfile", () => {
     assert.ok(!["root", "0"].includes(user), `USER ${user} is root`);
     const entrypoint: unknown = JSON.parse(lastOf("ENTRYPOINT")?.args ?? "null");
     assert.ok(Array.isArray(entrypoint) && /\btini$/.test(String(entrypoint[0])), "ENTRYPOINT must be tini");
-    assert.deepEqual(JSON.parse(lastOf("CMD")?.args ?? "null"), ["node", "src/main.ts"]);
+    // Same Node flags as `npm start` and the test/bench launcher (NODE_FLAGS).
+    assert.deepEqual(JSON.parse(lastOf("CMD")?.args ?? "null"), ["node", ...NODE_FLAGS, "src/main.ts"]);
+    const start = (JSON.parse(read("package.json")) as { scripts: { start: string } }).scripts.start;
+    assert.ok(start.endsWith(`node ${NODE_FLAGS.join(" ")} src/main.ts`), `npm start: ${start}`);
     assert.ok(
       finalStage.some((i) => i.op === "ENV" && /\bNODE_ENV=production\b/.test(i.args)),
       "ENV NODE_ENV=production in the final stage",
