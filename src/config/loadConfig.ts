@@ -47,7 +47,7 @@ export const configSchema = z.object({
   WORKER_POLL_INTERVAL_MS: int(1000, 50),
   /** A worker silent for this long is presumed dead and its jobs are released. */
   WORKER_STALE_AFTER_MS: int(30000, 1000),
-  /** Per-number send rate (Meta's default throughput is 80 messages/s). */
+  /** Per-number send rate, never exceeded in any 1-second window (Meta's default throughput is 80 messages/s). */
   SEND_RATE_PER_SECOND: int(80, 1),
   /** Pair rate limit: messages to one customer allowed in a burst, then one per PAIR_RATE_INTERVAL_MS. */
   PAIR_RATE_BURST: int(10, 1),

@@ -1,11 +1,12 @@
 import type pg from "pg";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { decideEcho, readEchoState } from "../agents/echoAgent.ts";
 import type { LoadedAgent } from "../agents/loadAgents.ts";
+import { prepared } from "../db/prepared.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { splitText } from "../outbound/splitText.ts";
-import { addJob } from "../queue/addJob.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
@@ -37,7 +38,16 @@ type ConversationRow = {
   agent_id: string;
   state: unknown;
 };
-type PendingRow = { id: number; wa_message_id: string; type: string; text: string | null; received_at: Date };
+const pendingSchema = z.array(
+  z.object({
+    id: z.number().int(),
+    wa_message_id: z.string(),
+    type: z.string(),
+    text: z.string().nullable(),
+    received_at: z.coerce.date(),
+  }),
+);
+type PendingRow = z.infer<typeof pendingSchema>[number];
 
 /**
  * One turn of one conversation: lock it, take its unprocessed inbound messages in order, let the
@@ -50,29 +60,32 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
   await showTyping(deps, conversationId, log);
   const result = await withTransaction(deps.pool, async (db): Promise<TurnResult> => {
     // Every wait and statement of this attempt is bounded, so a stuck turn (a lock never released,
-    // a hung database) fails and is retried instead of holding a worker slot forever.
-    await db.query(`select set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)`, [
-      `${deps.timeoutMs}ms`,
-    ]);
-    // An advisory lock, not a row lock, serialises turns of one conversation across workers and
-    // replicas: webhooks keep writing to the conversation while a (long) turn runs.
-    await db.query("select pg_advisory_xact_lock($1, $2)", [
-      TURN_LOCK_NAMESPACE,
-      conversationId % 2147483647,
-    ]);
-    const conv = await db.query<ConversationRow>(
-      `select id, phone_number_id, customer_wa_id, customer_user_id, agent_id, state
-         from conversations where id = $1`,
-      [conversationId],
+    // a hung database) fails and is retried instead of holding a worker slot forever. An advisory
+    // lock, not a row lock, serialises turns of one conversation across workers and replicas:
+    // webhooks keep writing to the conversation while a (long) turn runs.
+    await db.query(
+      prepared(
+        `select set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true),
+                pg_advisory_xact_lock($2, $3)`,
+        [`${deps.timeoutMs}ms`, TURN_LOCK_NAMESPACE, conversationId % 2147483647],
+      ),
+    );
+    // Read after the lock is held (a new statement, so a new snapshot): the conversation and its
+    // unprocessed messages in Meta's timestamp order.
+    const conv = await db.query<ConversationRow & { pending: PendingRow[] | null }>(
+      prepared(
+        `select c.id, c.phone_number_id, c.customer_wa_id, c.customer_user_id, c.agent_id, c.state,
+                (select json_agg(json_build_object('id', m.id, 'wa_message_id', m.wa_message_id, 'type', m.type,
+                                                   'text', m.text, 'received_at', m.received_at)
+                                 order by m.sent_at, m.id)
+                   from inbound_messages m where m.conversation_id = c.id and m.processed_at is null) as pending
+           from conversations c where c.id = $1`,
+        [conversationId],
+      ),
     );
     const conversation = conv.rows[0];
     if (!conversation) return { kind: "no_conversation" };
-    const pending = await db.query<PendingRow>(
-      `select id, wa_message_id, type, text, received_at from inbound_messages
-        where conversation_id = $1 and processed_at is null
-        order by sent_at, id`,
-      [conversationId],
-    );
+    const pending = { rows: pendingSchema.parse(conversation.pending ?? []) };
     if (pending.rows.length === 0) return { kind: "nothing_pending" };
     const agent = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
     if (!agent) throw new Error("no agent loaded");
@@ -82,57 +95,61 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       before,
       pending.rows.map((r) => ({ waMessageId: r.wa_message_id, type: r.type, text: r.text })),
     );
+    const version = `${agent.definition.version}+${agent.hash}`;
+    const inboundIds = pending.rows.map((r) => r.id);
+    // The turn record, the processed marks and the new state: one statement.
     const turn = await db.query<{ id: number }>(
-      `insert into turns (conversation_id, agent_id, agent_version, inbound_ids, state_before, state_after, started_at)
-       values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-      [
-        conversationId,
-        agent.definition.id,
-        `${agent.definition.version}+${agent.hash}`,
-        pending.rows.map((r) => r.id),
-        JSON.stringify(before),
-        JSON.stringify(decision.state),
-        startedAt,
-      ],
+      prepared(
+        `with t as (
+           insert into turns (conversation_id, agent_id, agent_version, inbound_ids, state_before, state_after, started_at)
+           values ($1, $2, $3, $4, $5, $6, $7) returning id),
+         m as (update inbound_messages set processed_at = now(), turn_id = (select id from t) where id = any($4::bigint[])),
+         c as (update conversations set state = $6, agent_id = $2, agent_version = $3, updated_at = now() where id = $1)
+         select id from t`,
+        [
+          conversationId,
+          agent.definition.id,
+          version,
+          inboundIds,
+          JSON.stringify(before),
+          JSON.stringify(decision.state),
+          startedAt,
+        ],
+      ),
     );
     const turnId = turn.rows[0]?.id;
     if (turnId === undefined) throw new Error("turn insert returned no id");
-    await db.query(
-      "update inbound_messages set processed_at = now(), turn_id = $2 where id = any($1::bigint[])",
-      [pending.rows.map((r) => r.id), turnId],
-    );
-    await db.query(
-      `update conversations set state = $2, agent_id = $3, agent_version = $4, updated_at = now() where id = $1`,
-      [
-        conversationId,
-        JSON.stringify(decision.state),
-        agent.definition.id,
-        `${agent.definition.version}+${agent.hash}`,
-      ],
-    );
     const recipient = conversation.customer_wa_id ?? conversation.customer_user_id;
-    const outbox: number[] = [];
-    if (recipient) {
-      for (const message of decision.replies.flatMap(splitLongText)) {
-        const row = await db.query<{ id: number }>(
-          `insert into outbox (conversation_id, turn_id, seq, phone_number_id, recipient, kind, payload)
-           values ($1, $2, (select coalesce(max(seq), 0) + 1 from outbox where conversation_id = $1), $3, $4, $5, $6)
-           returning id`,
+    const replies = decision.replies.flatMap(splitLongText);
+    let outbox: number[] = [];
+    if (recipient && replies.length > 0) {
+      // The replies, in order, each with its send job: one statement.
+      const rows = await db.query<{ id: number }>(
+        prepared(
+          `with base as (select coalesce(max(seq), 0) as seq from outbox where conversation_id = $1),
+           o as (
+             insert into outbox (conversation_id, turn_id, seq, phone_number_id, recipient, kind, payload)
+             select $1, $2, base.seq + r.n, $3, $4, r.kind, r.payload
+               from base, unnest($5::text[], $6::jsonb[]) with ordinality as r(kind, payload, n)
+             returning id, seq),
+           j as (
+             select graphile_worker.add_jobs(array(
+               select row('send_message', json_build_object('outboxId', id), null, null, null, 'send:' || id, null, null)
+                        ::graphile_worker.job_spec
+                 from o order by seq)) as added)
+           select o.id from o, (select count(*) from j) x order by o.seq`,
           [
             conversationId,
             turnId,
             conversation.phone_number_id,
             recipient,
-            message.type,
-            JSON.stringify(message),
+            replies.map((m) => m.type),
+            replies.map((m) => JSON.stringify(m)),
           ],
-        );
-        const outboxId = row.rows[0]?.id;
-        if (outboxId === undefined) throw new Error("outbox insert returned no id");
-        outbox.push(outboxId);
-        await addJob(db, "send_message", { outboxId }, { jobKey: `send:${outboxId}` });
-      }
-    } else if (decision.replies.length > 0) {
+        ),
+      );
+      outbox = rows.rows.map((r) => r.id);
+    } else if (replies.length > 0) {
       log.warn("conversation has no recipient id; replies dropped");
     }
     for (const r of pending.rows) {
@@ -166,10 +183,12 @@ function splitLongText(message: OutboundMessage): OutboundMessage[] {
  */
 async function showTyping(deps: TurnDeps, conversationId: number, log: Logger): Promise<void> {
   const { rows } = await deps.pool.query<{ wa_message_id: string; phone_number_id: string }>(
-    `select m.wa_message_id, c.phone_number_id from inbound_messages m join conversations c on c.id = m.conversation_id
+    prepared(
+      `select m.wa_message_id, c.phone_number_id from inbound_messages m join conversations c on c.id = m.conversation_id
       where m.conversation_id = $1 and m.processed_at is null and m.type not in ('reaction', 'revoke', 'edit', 'system')
       order by m.sent_at desc, m.id desc limit 1`,
-    [conversationId],
+      [conversationId],
+    ),
   );
   const last = rows[0];
   if (!last) return;

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config/loadConfig.ts";
+import { prepared } from "../db/prepared.ts";
 import type { Queryable } from "../db/withTransaction.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 import { callbackDataFor, type OutboxStatus } from "../delivery/advanceStatus.ts";
@@ -79,14 +80,24 @@ export async function sendOutboxMessage(deps: SendDeps, outboxId: number): Promi
     return withTransaction(deps.pool, (db) => recordFailure(deps, db, row, err, log));
   }
   await withTransaction(deps.pool, async (db) => {
-    await db.query(
-      `update outbox set wamid = $2, sent_at = coalesce(sent_at, $3), updated_at = now(),
-              status = case when status = 'sending' then 'sent' else status end
-        where id = $1`,
-      [row.id, wamid, deps.now()],
+    // Record the wamid and, in the same statement, learn whether statuses for it arrived before
+    // we knew it and which row of the conversation goes next.
+    const { rows } = await db.query<{ early: number; next_id: number | null }>(
+      prepared(
+        `with u as (
+           update outbox set wamid = $2, sent_at = coalesce(sent_at, $3), updated_at = now(),
+                  status = case when status = 'sending' then 'sent' else status end
+            where id = $1)
+         select (select count(*) from status_events where wamid = $2)::int as early,
+                (select id from outbox where conversation_id = $4 and seq > $5 and status = 'pending'
+                  order by seq limit 1) as next_id`,
+        [row.id, wamid, deps.now(), row.conversation_id, row.seq],
+      ),
     );
-    await reapplyStatuses(db, wamid);
-    await enqueueNext(db, row);
+    const r = rows[0];
+    if (r && r.early > 0) await reapplyStatuses(db, wamid);
+    if (r?.next_id)
+      await addJob(db, "send_message", { outboxId: r.next_id }, { jobKey: `send:${r.next_id}` });
   });
   deps.metrics.outboundResults.inc({ result: "sent", code: "" });
   log.info({ wamid, attempt: row.attempts + 1, transport: deps.transport.name }, "message sent");
@@ -99,19 +110,19 @@ type Claim =
 
 async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number): Promise<Claim> {
   const now = deps.now();
-  const { rows } = await db.query<OutboxRow>(
-    `select id, conversation_id, seq, phone_number_id, recipient, payload, status, attempts, send_started_at, error_code
-       from outbox where id = $1 for update`,
-    [outboxId],
+  const { rows } = await db.query<OutboxRow & { earlier: boolean }>(
+    prepared(
+      `select id, conversation_id, seq, phone_number_id, recipient, payload, status, attempts, send_started_at, error_code,
+              exists (select 1 from outbox e where e.conversation_id = o.conversation_id and e.seq < o.seq
+                        and e.status in ('pending', 'sending')) as earlier
+         from outbox o where id = $1 for update`,
+      [outboxId],
+    ),
   );
   const row = rows[0];
   if (!row || (row.status !== "pending" && row.status !== "sending")) return done("already_done");
-  const earlier = await db.query(
-    `select 1 from outbox where conversation_id = $1 and seq < $2 and status in ('pending', 'sending') limit 1`,
-    [row.conversation_id, row.seq],
-  );
   // The earlier row's sender enqueues this one when it finishes.
-  if (earlier.rowCount) return done("waiting_for_earlier");
+  if (row.earlier) return done("waiting_for_earlier");
 
   if (row.status === "sending" && row.send_started_at) {
     const waitMs = row.send_started_at.getTime() + deps.config.SEND_CONFIRM_TIMEOUT_MS - now.getTime();
@@ -162,9 +173,11 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     return done("rate_limited");
   }
   await db.query(
-    `update outbox set status = 'sending', send_started_at = $2, attempts = attempts + 1, updated_at = now()
-      where id = $1`,
-    [row.id, now],
+    prepared(
+      `update outbox set status = 'sending', send_started_at = $2, attempts = attempts + 1, updated_at = now()
+        where id = $1`,
+      [row.id, now],
+    ),
   );
   return { kind: "send", row, message: parsed.data };
 }
@@ -257,6 +270,17 @@ async function enqueueNext(db: Queryable, row: Pick<OutboxRow, "conversation_id"
 }
 
 /**
+ * A bucket lets through at most capacity + refill × window in any window, so "80 per second" is
+ * held by design with a burst of a tenth of a second and a refill of the other nine tenths:
+ * never more than `rate` sends in any sliding second.
+ */
+export function numberBucket(phoneNumberId: string, rate: number) {
+  const capacity = Math.max(1, Math.floor(rate / 10));
+  const refillPerSecond = Math.max(1, rate - capacity);
+  return { key: `number:${phoneNumberId}`, capacity, intervalMs: 1000 / refillPerSecond };
+}
+
+/**
  * Takes one token from the customer's pair bucket and one from the per-number bucket, or neither.
  * Returns 0 when sending may proceed, else how long to wait. Each take is one upsert, done last in
  * the claim transaction: the per-number row is shared by every send, so it must stay locked only
@@ -269,26 +293,35 @@ async function takeSendTokens(deps: SendDeps, db: Queryable, row: OutboxRow, now
       capacity: deps.config.PAIR_RATE_BURST,
       intervalMs: deps.config.PAIR_RATE_INTERVAL_MS,
     },
-    {
-      key: `number:${row.phone_number_id}`,
-      capacity: deps.config.SEND_RATE_PER_SECOND,
-      intervalMs: 1000 / deps.config.SEND_RATE_PER_SECOND,
-    },
+    numberBucket(row.phone_number_id, deps.config.SEND_RATE_PER_SECOND),
   ];
-  await db.query("savepoint send_tokens");
-  for (const b of buckets) {
-    const taken = await db.query(
-      `insert into rate_buckets as b (key, tokens, updated_at) values ($1, $2::float8 - 1, $3)
+  // Both buckets in one statement; a bucket only changes where it has a token.
+  const taken = await db.query<{ key: string }>(
+    prepared(
+      `insert into rate_buckets as b (key, tokens, updated_at)
+       select k, c - 1, $4::timestamptz from unnest($1::text[], $2::float8[], $3::float8[]) as x(k, c, i)
        on conflict (key) do update
-          set tokens = least($2::float8, b.tokens + greatest(0, extract(epoch from ($3::timestamptz - b.updated_at)) * 1000) / $4::float8) - 1,
-              updated_at = greatest(b.updated_at, $3::timestamptz)
-        where least($2::float8, b.tokens + greatest(0, extract(epoch from ($3::timestamptz - b.updated_at)) * 1000) / $4::float8) >= 1
-       returning tokens`,
-      [b.key, b.capacity, now, b.intervalMs],
-    );
-    if (taken.rowCount) continue;
-    // Denied: give back what this attempt took, and work out the wait with the same pure rule.
-    await db.query("rollback to savepoint send_tokens");
+          set tokens = least(excluded.tokens + 1, b.tokens + greatest(0, extract(epoch from ($4::timestamptz - b.updated_at)) * 1000)
+                       / (select i from unnest($1::text[], $3::float8[]) as y(k, i) where y.k = b.key)) - 1,
+              updated_at = greatest(b.updated_at, $4::timestamptz)
+        where least(excluded.tokens + 1, b.tokens + greatest(0, extract(epoch from ($4::timestamptz - b.updated_at)) * 1000)
+                    / (select i from unnest($1::text[], $3::float8[]) as y(k, i) where y.k = b.key)) >= 1
+       returning key`,
+      [buckets.map((b) => b.key), buckets.map((b) => b.capacity), buckets.map((b) => b.intervalMs), now],
+    ),
+  );
+  if (taken.rowCount === buckets.length) return 0;
+  // Denied somewhere: give back what was taken, and work out the wait with the same pure rule.
+  const got = new Set(taken.rows.map((r) => r.key));
+  let waitMs = 1;
+  for (const b of buckets) {
+    if (got.has(b.key)) {
+      await db.query("update rate_buckets set tokens = least($2::float8, tokens + 1) where key = $1", [
+        b.key,
+        b.capacity,
+      ]);
+      continue;
+    }
     const { rows } = await db.query<{ tokens: number; updated_at: Date }>(
       "select tokens, updated_at from rate_buckets where key = $1",
       [b.key],
@@ -298,8 +331,7 @@ async function takeSendTokens(deps: SendDeps, db: Queryable, row: OutboxRow, now
       ? { tokens: current.tokens, updatedAt: current.updated_at.getTime() }
       : undefined;
     const decision = takeToken(bucket, now.getTime(), b.capacity, b.intervalMs);
-    return decision.ok ? 1 : Math.max(1, decision.waitMs);
+    waitMs = Math.max(waitMs, decision.ok ? 1 : decision.waitMs);
   }
-  await db.query("release savepoint send_tokens");
-  return 0;
+  return waitMs;
 }

@@ -109,3 +109,25 @@ test("send failures are classified by Meta's code first, then HTTP status", () =
   assert.equal(classifySendFailure(new GraphNetworkError("refused", false)), "retry");
   assert.equal(classifySendFailure(new GraphNetworkError("timeout", true)), "unconfirmed");
 });
+
+test("the per-number bucket never lets more than the rate through in any sliding second", async () => {
+  const { numberBucket } = await import("../../src/outbound/sendOutboxMessage.ts");
+  for (const rate of [80, 1000, 5]) {
+    const b = numberBucket("1", rate);
+    let bucket: ReturnType<typeof takeToken>["bucket"] | undefined;
+    const sent: number[] = [];
+    // Ask every millisecond for 5 seconds, as a backlog would.
+    for (let t = 0; t < 5000; t++) {
+      const r = takeToken(bucket, t, b.capacity, b.intervalMs);
+      bucket = r.bucket;
+      if (r.ok) sent.push(t);
+    }
+    let peak = 0;
+    for (let i = 0, j = 0; i < sent.length; i++) {
+      while ((sent[i] ?? 0) - (sent[j] ?? 0) >= 1000) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+    assert.ok(peak <= rate, `rate ${rate}: peak ${peak} in a second`);
+    assert.ok(sent.length >= rate * 5 * 0.8, `rate ${rate}: sustained ${sent.length / 5}/s`);
+  }
+});
