@@ -18,7 +18,6 @@ export type StoredWebhook = {
   duplicateMessages: number;
   newStatuses: number;
   changes: number;
-  conversationIds: number[];
 };
 
 /** One webhook, one transaction (the sandbox and tests use this directly). */
@@ -52,7 +51,6 @@ export async function storeWebhooks(
       duplicateMessages: 0,
       newStatuses: 0,
       changes: input.parsed.changes.length,
-      conversationIds: [],
     }));
     // Ids are drawn first so each webhook knows its own; one round trip for the whole batch.
     const ids = await db.query<{ id: number }>(
@@ -154,8 +152,6 @@ async function storeMessages(
       continue;
     }
     result.newMessages++;
-    const conversationId = conversationOf(m.message);
-    if (!result.conversationIds.includes(conversationId)) result.conversationIds.push(conversationId);
   }
 }
 

@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { parse as parseYaml } from "yaml";
+import { statusWebhook } from "./webhookPayloads.ts";
 
 export type RecordedRequest = {
   method: string;
@@ -550,37 +551,21 @@ export async function startFakeGraphApi(
     const target = statusTarget;
     if (!target) return;
     for (const status of ["sent", "delivered"]) {
-      const body = JSON.stringify({
-        object: "whatsapp_business_account",
-        entry: [
-          {
-            id: "102290129340398",
-            changes: [
-              {
-                field: "messages",
-                value: {
-                  messaging_product: "whatsapp",
-                  metadata: {
-                    display_phone_number: "15550783881",
-                    phone_number_id: target.phoneNumberId ?? phoneNumberId,
-                  },
-                  statuses: [
-                    {
-                      id: wamid,
-                      status,
-                      timestamp: String(Math.floor(Date.now() / 1000)),
-                      recipient_id: waIdOf(String(message.to)),
-                      ...(typeof message.biz_opaque_callback_data === "string"
-                        ? { biz_opaque_callback_data: message.biz_opaque_callback_data }
-                        : {}),
-                    },
-                  ],
-                },
-              },
-            ],
-          },
-        ],
-      });
+      const body = JSON.stringify(
+        statusWebhook(
+          [
+            {
+              wamid,
+              status,
+              recipient: waIdOf(String(message.to)),
+              ...(typeof message.biz_opaque_callback_data === "string"
+                ? { callback: message.biz_opaque_callback_data }
+                : {}),
+            },
+          ],
+          target.phoneNumberId ?? phoneNumberId,
+        ),
+      );
       const signature = `sha256=${createHmac("sha256", target.appSecret).update(body).digest("hex")}`;
       // Meta re-delivers until it gets a 200 (for days); a test needs far less.
       for (let attempt = 0; attempt < 60 && !closed; attempt++) {

@@ -14,7 +14,8 @@ export function textWebhook(input: TextInput, phoneNumberId = TEST_PHONE_NUMBER_
   return messagesWebhook(phoneNumberId, [input]);
 }
 
-export function messagesWebhook(phoneNumberId: string, inputs: TextInput[]) {
+/** Meta's envelope around one `messages` change for a business phone number. */
+function messagesChange<T extends object>(phoneNumberId: string, value: T) {
   return {
     object: "whatsapp_business_account",
     entry: [
@@ -26,20 +27,26 @@ export function messagesWebhook(phoneNumberId: string, inputs: TextInput[]) {
             value: {
               messaging_product: "whatsapp",
               metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
-              contacts: inputs.map((i) => ({ profile: { name: i.name ?? "Cliente Teste" }, wa_id: i.from })),
-              messages: inputs.map((i) => ({
-                from: i.from,
-                id: i.id ?? uniqueWamid(),
-                timestamp: String(i.timestamp ?? Math.floor(Date.now() / 1000)),
-                type: "text",
-                text: { body: i.text },
-              })),
+              ...value,
             },
           },
         ],
       },
     ],
   };
+}
+
+export function messagesWebhook(phoneNumberId: string, inputs: TextInput[]) {
+  return messagesChange(phoneNumberId, {
+    contacts: inputs.map((i) => ({ profile: { name: i.name ?? "Cliente Teste" }, wa_id: i.from })),
+    messages: inputs.map((i) => ({
+      from: i.from,
+      id: i.id ?? uniqueWamid(),
+      timestamp: String(i.timestamp ?? Math.floor(Date.now() / 1000)),
+      type: "text",
+      text: { body: i.text },
+    })),
+  });
 }
 
 export function statusWebhook(
@@ -53,29 +60,14 @@ export function statusWebhook(
   }[],
   phoneNumberId = TEST_PHONE_NUMBER_ID,
 ) {
-  return {
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
-              statuses: statuses.map((s) => ({
-                id: s.wamid,
-                status: s.status,
-                timestamp: String(s.timestamp ?? Math.floor(Date.now() / 1000)),
-                recipient_id: s.recipient ?? "5511999990001",
-                ...(s.callback ? { biz_opaque_callback_data: s.callback } : {}),
-                ...(s.errors ? { errors: s.errors } : {}),
-              })),
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return messagesChange(phoneNumberId, {
+    statuses: statuses.map((s) => ({
+      id: s.wamid,
+      status: s.status,
+      timestamp: String(s.timestamp ?? Math.floor(Date.now() / 1000)),
+      recipient_id: s.recipient ?? "5511999990001",
+      ...(s.callback ? { biz_opaque_callback_data: s.callback } : {}),
+      ...(s.errors ? { errors: s.errors } : {}),
+    })),
+  });
 }

@@ -14,7 +14,6 @@ const stored = (i: WebhookInput): StoredWebhook => ({
   duplicateMessages: 0,
   newStatuses: 0,
   changes: 0,
-  conversationIds: [],
 });
 
 test("webhooks arriving while a batch is written go together in the next one; each gets its own result", async () => {
