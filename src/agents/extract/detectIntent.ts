@@ -1,0 +1,38 @@
+import { normalizeText } from "./normalizeText.ts";
+
+export type Intent = "opt_out" | "opt_in" | "human" | "question";
+
+const OPT_OUT_WORDS = new Set(["parar", "pare", "sair", "cancelar", "stop", "descadastrar", "remover"]);
+const OPT_OUT_PHRASES = [
+  /\bnao quero (mais )?receber\b/,
+  /\bpar[ae] de (me )?(mandar|enviar)\b/,
+  /\bnao (me )?(mande|mandem|envie|enviem) mais\b/,
+  /\bme (tira|tire|remova|remove) (da|dessa|desta) lista\b/,
+  /\bnao quero mais (mensagens?|contato)\b/,
+];
+const OPT_IN = [/^voltar$/, /\bquero voltar a receber\b/, /\bpode (me )?mandar mensage(m|ns)\b/];
+const HUMAN = [
+  /\b(falar|conversar) com (um |uma |o |a )?(atendente|humano|pessoa|alguem|gente|vendedor|consultor|especialista)\b/,
+  /^(atendente|humano|pessoa real)$/,
+  /\bquero (um |uma )?(atendente|humano|pessoa)\b/,
+];
+const QUESTION_START =
+  /^(como|qual|quais|quanto|quanta|quantos|quando|onde|por que|porque|pq|o que|oque|tem|e se|posso|pode|da pra|funciona|voces)\b/;
+
+/**
+ * Keyword intents for the degraded mode, checked before any slot: opt-out (a stop word alone, or a
+ * clear request — a word inside another sentence, "preciso sair agora", is not), opt-in, asking for
+ * a person, and a question off the script.
+ */
+export function detectIntent(text: string): Intent | undefined {
+  const t = normalizeText(text)
+    .replace(/[.,!]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (!t) return undefined;
+  if (OPT_OUT_WORDS.has(t) || OPT_OUT_PHRASES.some((p) => p.test(t))) return "opt_out";
+  if (OPT_IN.some((p) => p.test(t))) return "opt_in";
+  if (HUMAN.some((p) => p.test(t))) return "human";
+  if (text.trim().endsWith("?") || QUESTION_START.test(t)) return "question";
+  return undefined;
+}

@@ -1,0 +1,37 @@
+import { normalizeText } from "./normalizeText.ts";
+import { parseNumberWords } from "./parseNumberWords.ts";
+
+const FILLER =
+  /\b(uns|umas|cerca de|mais ou menos|aproximadamente|quase|uma media de|media de|em media|por volta de|tipo|la|pago|paguei|vem|veio|fica|ficou|da|deu|e|de|mes|mensal|por mes|ao mes|todo mes|minha conta|a conta)\b/g;
+const CURRENCY = /\b(reais|real|conto|contos|pila|pilas|r)\b|\$/g;
+
+/**
+ * Brazilian money as customers write it: "R$ 1.234,56", "1234,56", "1.234", "450 reais",
+ * "uns 300 conto", "mil e duzentos", "1,2 mil", "2k". The dot is a thousands separator and the
+ * comma the decimal one; "1.5" (one decimal digit after a dot) is read as 1.5. Returns undefined
+ * when no amount can be read.
+ */
+export function parseMoneyBrl(text: string): number | undefined {
+  const t = normalizeText(text).replace(CURRENCY, " ").replace(FILLER, " ").replace(/\s+/g, " ").trim();
+  if (!t) return undefined;
+  const k = /^(\d+(?:[.,]\d+)?)\s*(k|mil)$/.exec(t);
+  if (k?.[1]) return round2(Number(k[1].replace(",", ".")) * 1000);
+  const numeric = /(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?|\d+\.\d{1,2})/.exec(t);
+  if (numeric?.[1] && /^[\d.,\s]*$/.test(t.replace(numeric[1], ""))) return toNumber(numeric[1]);
+  if (numeric?.[1]) {
+    // Digits with words around them ("450 reais e pouco"): take the digits when the rest is not a number.
+    const rest = t.replace(numeric[1], " ").trim();
+    if (parseNumberWords(rest) === undefined) return toNumber(numeric[1]);
+  }
+  const words = parseNumberWords(t);
+  return words !== undefined && words > 0 ? words : undefined;
+}
+
+function toNumber(s: string): number {
+  if (/^\d+\.\d{1,2}$/.test(s)) return round2(Number(s));
+  return round2(Number(s.replace(/\./g, "").replace(",", ".")));
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
