@@ -4,9 +4,9 @@ import { makeWorkerUtils, runMigrations } from "graphile-worker";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { loadAgents } from "./agents/loadAgents.ts";
 import { type Config, ConfigError, loadConfig } from "./config/loadConfig.ts";
 import { withLocalSecrets } from "./config/withLocalSecrets.ts";
+import { loadContent } from "./content/loadContent.ts";
 import { runTurn } from "./conversation/runTurn.ts";
 import { createPool } from "./db/createPool.ts";
 import { migrate, pendingMigrations, readMigrations } from "./db/migrate.ts";
@@ -56,7 +56,7 @@ export async function startService(
   if (!appSecret || !verifyToken || !adminToken)
     throw new ConfigError(["webhook and admin secrets are missing"]);
 
-  const agents = await loadAgents(`${rootDir}/agents`, rootDir);
+  const { agents, prompts } = await loadContent(rootDir);
   const embedded = config.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT, logger);
@@ -113,7 +113,7 @@ export async function startService(
         conversation_turn: async (payload) => {
           const { conversationId } = turnPayload.parse(payload);
           await runTurn(
-            { pool, logger, agents, transport, metrics, now, timeoutMs: config.TURN_TIMEOUT_MS },
+            { pool, logger, agents, prompts, transport, metrics, now, timeoutMs: config.TURN_TIMEOUT_MS },
             conversationId,
           );
         },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Prompt, renderPrompt } from "../content/parsePrompt.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 
 export const echoAgentSchema = z.strictObject({
@@ -6,11 +7,9 @@ export const echoAgentSchema = z.strictObject({
   version: z.union([z.string(), z.number()]).transform(String),
   description: z.string().optional(),
   silent_types: z.array(z.string()).default([]),
-  replies: z.strictObject({
-    echo: z
-      .string()
-      .min(1)
-      .refine((s) => s.includes("{{texts}}"), "must use {{texts}}"),
+  /** Prompt ids (files in prompts/) for the two replies; operators edit the wording there. */
+  prompts: z.strictObject({
+    echo: z.string().min(1),
     unsupported: z.string().min(1),
   }),
 });
@@ -35,6 +34,7 @@ export function readEchoState(stored: unknown): EchoState {
  */
 export function decideEcho(
   definition: EchoAgentDefinition,
+  prompts: ReadonlyMap<string, Prompt>,
   state: EchoState,
   messages: TurnMessage[],
 ): { state: EchoState; replies: OutboundMessage[] } {
@@ -42,10 +42,23 @@ export function decideEcho(
   const texts = answerable.flatMap((m) => (m.text?.trim() ? [m.text.trim()] : []));
   const replies: OutboundMessage[] = [];
   if (texts.length > 0) {
-    replies.push({ type: "text", text: definition.replies.echo.replaceAll("{{texts}}", texts.join(" | ")) });
+    replies.push({
+      type: "text",
+      text: renderPrompt(promptFor(prompts, definition.prompts.echo), { texts: texts.join(" | ") }),
+    });
   }
   if (answerable.some((m) => !m.text?.trim())) {
-    replies.push({ type: "text", text: definition.replies.unsupported });
+    replies.push({
+      type: "text",
+      text: renderPrompt(promptFor(prompts, definition.prompts.unsupported), {}),
+    });
   }
   return { state: { turns: state.turns + 1, messagesSeen: state.messagesSeen + messages.length }, replies };
+}
+
+function promptFor(prompts: ReadonlyMap<string, Prompt>, id: string): Prompt {
+  const prompt = prompts.get(id);
+  // Content validation at start-up guarantees every referenced prompt exists.
+  if (!prompt) throw new Error(`prompt ${id} not loaded`);
+  return prompt;
 }

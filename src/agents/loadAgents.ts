@@ -1,44 +1,5 @@
-import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
 import { isMap, LineCounter, parseDocument } from "yaml";
 import { type EchoAgentDefinition, echoAgentSchema } from "./echoAgent.ts";
-
-export type LoadedAgent = { definition: EchoAgentDefinition; file: string; hash: string };
-
-export class ContentError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`Invalid operator content:\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.problems = problems;
-  }
-}
-
-/** Loads and validates every agent in `dir`; problems are reported together as `file:line: message`. */
-export async function loadAgents(dir: string, cwd = process.cwd()): Promise<Map<string, LoadedAgent>> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
-  const agents = new Map<string, LoadedAgent>();
-  const problems: string[] = [];
-  for (const name of files) {
-    const path = join(dir, name);
-    const shown = relative(cwd, path) || path;
-    const text = await readFile(path, "utf8");
-    const result = parseAgent(text, shown);
-    if (!result.ok) {
-      problems.push(...result.problems);
-      continue;
-    }
-    if (agents.has(result.definition.id)) {
-      problems.push(`${shown}:1: agent id "${result.definition.id}" is already defined`);
-      continue;
-    }
-    const hash = createHash("sha256").update(text).digest("hex").slice(0, 12);
-    agents.set(result.definition.id, { definition: result.definition, file: shown, hash });
-  }
-  if (files.length === 0) problems.push(`${relative(cwd, dir) || dir}: no agent definitions found`);
-  if (problems.length > 0) throw new ContentError(problems);
-  return agents;
-}
 
 /** Pure: YAML text → definition, or problems with the line of the offending key. */
 export function parseAgent(

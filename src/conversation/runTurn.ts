@@ -2,7 +2,8 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { decideEcho, readEchoState } from "../agents/echoAgent.ts";
-import type { LoadedAgent } from "../agents/loadAgents.ts";
+import type { LoadedAgent } from "../content/loadContent.ts";
+import type { Prompt } from "../content/parsePrompt.ts";
 import { prepared } from "../db/prepared.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
@@ -18,6 +19,7 @@ export type TurnDeps = {
   pool: pg.Pool;
   logger: Logger;
   agents: ReadonlyMap<string, LoadedAgent>;
+  prompts: ReadonlyMap<string, Prompt>;
   transport: WhatsAppTransport;
   metrics: Metrics;
   now: () => Date;
@@ -92,6 +94,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const before = readEchoState(conversation.state);
     const decision = decideEcho(
       agent.definition,
+      deps.prompts,
       before,
       pending.rows.map((r) => ({ waMessageId: r.wa_message_id, type: r.type, text: r.text })),
     );

@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { decideEcho, echoAgentSchema } from "../../src/agents/echoAgent.ts";
 import { parseAgent } from "../../src/agents/loadAgents.ts";
 import { ConfigError, loadConfig } from "../../src/config/loadConfig.ts";
+import { ContentError, loadContent } from "../../src/content/loadContent.ts";
+import { parsePrompt, renderPrompt } from "../../src/content/parsePrompt.ts";
 import { redactText, redactValue } from "../../src/shared/redact.ts";
 
 test("loadConfig: defaults, coercion, frozen result, sandbox when no token", () => {
@@ -44,14 +51,14 @@ test("production refuses to start without secrets and a database", () => {
 const GOOD = `id: echo
 version: 1
 silent_types: [reaction]
-replies:
-  echo: "Recebi: {{texts}}"
-  unsupported: "Não entendi"
+prompts:
+  echo: echo.reply
+  unsupported: echo.unsupported
 `;
 
 test("agent files: a valid one parses; errors name file:line", () => {
   assert.equal(parseAgent(GOOD, "agents/echo.yaml").ok, true);
-  const bad = GOOD.replace('echo: "Recebi: {{texts}}"', 'echo: "Recebi"').replace(
+  const bad = GOOD.replace("  unsupported: echo.unsupported\n", "").replace(
     "version: 1",
     "version: 1\nextra: 2",
   );
@@ -59,16 +66,37 @@ test("agent files: a valid one parses; errors name file:line", () => {
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.ok(
-    r.problems.some((p) => /^agents\/echo\.yaml:6: replies\.echo: must use \{\{texts\}\}/.test(p)),
+    r.problems.some((p) => /^agents\/echo\.yaml:6: prompts\.unsupported: /.test(p)),
     r.problems.join("\n"),
   );
   assert.ok(
     r.problems.some((p) => /^agents\/echo\.yaml:1: .*extra/.test(p)),
     r.problems.join("\n"),
   );
-  const broken = parseAgent("id: echo\nreplies: [unclosed\n", "agents/x.yaml");
+  const broken = parseAgent("id: echo\nprompts: [unclosed\n", "agents/x.yaml");
   assert.equal(broken.ok, false);
   if (!broken.ok) assert.match(broken.problems[0] ?? "", /^agents\/x\.yaml:\d+: /);
+});
+
+const prompt = (id: string, variables: string[], body: string) =>
+  `---\nid: ${id}\nvariables: [${variables.join(", ")}]\n---\n${body}\n`;
+
+test("prompt files: front matter, declared variables, logic-less rendering", () => {
+  const ok = parsePrompt(prompt("echo.reply", ["texts"], "Recebi: {{texts}}"), "prompts/a.md");
+  assert.equal(ok.ok, true);
+  if (ok.ok) assert.equal(renderPrompt(ok.prompt, { texts: "oi | tudo bem" }), "Recebi: oi | tudo bem");
+  if (ok.ok) assert.throws(() => renderPrompt(ok.prompt, {}), /no value for \{\{texts\}\}/);
+  const undeclared = parsePrompt(prompt("a", [], "Olá {{nome}}!\nTchau"), "prompts/a.md");
+  assert.deepEqual(undeclared.ok ? [] : undeclared.problems, [
+    "prompts/a.md:5: {{nome}} is not one of the declared variables (none)",
+  ]);
+  const unused = parsePrompt(prompt("a", ["nome"], "Olá!"), "prompts/a.md");
+  assert.deepEqual(unused.ok ? [] : unused.problems, [
+    'prompts/a.md:1: variable "nome" is declared but the text never uses it',
+  ]);
+  const badId = parsePrompt("---\nid: Bad Id\n---\nx\n", "prompts/b.md");
+  assert.match(badId.ok ? "" : (badId.problems[0] ?? ""), /^prompts\/b\.md:2: id: /);
+  assert.equal(parsePrompt("no front matter", "prompts/c.md").ok, false);
 });
 
 test("echo agent: bursts answered together in order; silent types ignored; unsupported answered once", () => {
@@ -76,9 +104,18 @@ test("echo agent: bursts answered together in order; silent types ignored; unsup
     id: "echo",
     version: 1,
     silent_types: ["reaction"],
-    replies: { echo: "Recebi: {{texts}}", unsupported: "Não entendi" },
+    prompts: { echo: "echo.reply", unsupported: "echo.unsupported" },
   });
-  const out = decideEcho(def, { turns: 0, messagesSeen: 0 }, [
+  const prompts = new Map(
+    [prompt("echo.reply", ["texts"], "Recebi: {{texts}}"), prompt("echo.unsupported", [], "Não entendi")].map(
+      (text) => {
+        const r = parsePrompt(text, "p.md");
+        if (!r.ok) throw new Error(r.problems.join());
+        return [r.prompt.id, r.prompt] as const;
+      },
+    ),
+  );
+  const out = decideEcho(def, prompts, { turns: 0, messagesSeen: 0 }, [
     { waMessageId: "1", type: "text", text: "oi" },
     { waMessageId: "2", type: "reaction", text: null },
     { waMessageId: "3", type: "sticker", text: null },
@@ -91,9 +128,44 @@ test("echo agent: bursts answered together in order; silent types ignored; unsup
   ]);
   assert.deepEqual(out.state, { turns: 1, messagesSeen: 5 });
   assert.deepEqual(
-    decideEcho(def, out.state, [{ waMessageId: "6", type: "reaction", text: null }]).replies,
+    decideEcho(def, prompts, out.state, [{ waMessageId: "6", type: "reaction", text: null }]).replies,
     [],
   );
+});
+
+test("the shipped content is valid; a broken copy is refused with every problem as file:line", async () => {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const content = await loadContent(root);
+  assert.ok(content.agents.has("echo"));
+  const dir = mkdtempSync(join(tmpdir(), "content-"));
+  try {
+    mkdirSync(join(dir, "agents"));
+    mkdirSync(join(dir, "prompts"));
+    writeFileSync(join(dir, "agents", "echo.yaml"), GOOD.replace("echo.unsupported", "echo.missing"));
+    writeFileSync(join(dir, "prompts", "reply.md"), prompt("echo.reply", ["txt"], "Recebi: {{txt}}"));
+    writeFileSync(join(dir, "prompts", "bad.md"), prompt("echo.other", [], "Olá {{nome}}"));
+    await assert.rejects(loadContent(dir), (err: unknown) => {
+      assert.ok(err instanceof ContentError);
+      assert.deepEqual(err.problems.sort(), [
+        'agents/echo.yaml:5: prompts.echo: "echo.reply" must take exactly {{texts}} (prompts/reply.md declares txt)',
+        'agents/echo.yaml:6: prompts.unsupported: no prompt with id "echo.missing" in prompts/',
+        "prompts/bad.md:5: {{nome}} is not one of the declared variables (none)",
+      ]);
+      return true;
+    });
+    const run = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL("../../scripts/checkContent.ts", import.meta.url)), dir],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /^agents\/echo\.yaml:6: /m);
+    assert.match(run.stderr, /3 problem\(s\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("logs never carry phone numbers, CPF or tokens", () => {
