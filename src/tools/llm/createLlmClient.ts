@@ -1,0 +1,193 @@
+import OpenAI from "openai";
+import { z } from "zod";
+import { afterCall, type Breaker, type BreakerConfig, beforeCall, closedBreaker } from "./circuitBreaker.ts";
+
+export type LlmTool = { name: string; description: string; schema: z.ZodObject };
+export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
+export type ToolCall = { name: string; args: Record<string, unknown> };
+export type Usage = { promptTokens: number; completionTokens: number };
+
+export type LlmResult =
+  | { ok: true; text: string; toolCalls: ToolCall[]; ignoredCalls: number; usage: Usage }
+  | { ok: false; reason: "circuit_open" | "timeout" | "error"; detail: string; usage: Usage };
+
+export type LlmClientOptions = {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  timeoutMs: number;
+  breaker: BreakerConfig;
+  now?: () => number;
+};
+
+export type LlmClient = {
+  /** One interpretation call with tool calling; never throws: failures come back as results. */
+  callWithTools: (input: {
+    messages: ChatMessage[];
+    tools: LlmTool[];
+    temperature?: number;
+  }) => Promise<LlmResult>;
+  breaker: () => Breaker;
+};
+
+const toolCallSchema = z.object({
+  id: z.string(),
+  type: z.literal("function"),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+const completionSchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        message: z.object({
+          content: z.string().nullable().optional(),
+          tool_calls: z.array(z.unknown()).nullable().optional(),
+        }),
+      }),
+    )
+    .min(1),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).optional(),
+});
+
+/**
+ * OpenAI-compatible chat completions with function calling (OpenAI, Groq, OpenRouter, vLLM,
+ * Ollama: only the base URL and model change). Tool arguments are validated with the tool's zod
+ * schema; invalid ones are sent back once with the validation error for repair, then ignored.
+ * Each call is bounded by `timeoutMs` (no SDK retries: the turn's own budget decides), and the
+ * circuit breaker sends turns straight to degraded mode while the provider keeps failing.
+ */
+export function createLlmClient(options: LlmClientOptions): LlmClient {
+  const openai = new OpenAI({
+    baseURL: options.baseUrl,
+    apiKey: options.apiKey,
+    maxRetries: 0,
+    timeout: options.timeoutMs,
+  });
+  const now = options.now ?? Date.now;
+  let breaker = closedBreaker;
+
+  async function complete(
+    messages: OpenAI.Chat.ChatCompletionMessageParam[],
+    tools: LlmTool[],
+    temperature?: number,
+  ) {
+    const raw = await openai.chat.completions.create(
+      {
+        model: options.model,
+        messages,
+        tools: tools.map((t) => ({
+          type: "function" as const,
+          function: { name: t.name, description: t.description, parameters: z.toJSONSchema(t.schema) },
+        })),
+        ...(temperature === undefined ? {} : { temperature }),
+      },
+      { signal: AbortSignal.timeout(options.timeoutMs) },
+    );
+    return completionSchema.parse(raw);
+  }
+
+  return {
+    breaker: () => breaker,
+    async callWithTools({ messages, tools, temperature }) {
+      const usage: Usage = { promptTokens: 0, completionTokens: 0 };
+      const gate = beforeCall(breaker, now(), options.breaker);
+      breaker = gate.breaker;
+      if (!gate.allow) return { ok: false, reason: "circuit_open", detail: "LLM circuit open", usage };
+      try {
+        const conversation: OpenAI.Chat.ChatCompletionMessageParam[] = messages.map((m) => ({ ...m }));
+        let first = await complete(conversation, tools, temperature);
+        addUsage(usage, first.usage);
+        let { valid, invalid } = validateCalls(first.choices[0]?.message.tool_calls ?? [], tools);
+        let ignoredCalls = 0;
+        if (invalid.length > 0) {
+          // One repair round: show the model its call and exactly what was wrong with it.
+          conversation.push({
+            role: "assistant",
+            content: first.choices[0]?.message.content ?? null,
+            tool_calls: invalid.map((c) => ({
+              id: c.id,
+              type: "function",
+              function: { name: c.name, arguments: c.raw },
+            })),
+          });
+          for (const c of invalid)
+            conversation.push({
+              role: "tool",
+              tool_call_id: c.id,
+              content: `Invalid arguments: ${c.error}. Call the tool again with valid arguments.`,
+            });
+          const repaired = await complete(conversation, tools, temperature);
+          addUsage(usage, repaired.usage);
+          const second = validateCalls(repaired.choices[0]?.message.tool_calls ?? [], tools);
+          // The repaired answer may repeat calls that were already valid: keep one of each.
+          const seen = new Set(valid.map((c) => JSON.stringify(c)));
+          valid = [...valid, ...second.valid.filter((c) => !seen.has(JSON.stringify(c)))];
+          ignoredCalls = second.invalid.length;
+          first = repaired;
+          invalid = second.invalid;
+        }
+        breaker = afterCall(breaker, true, now(), options.breaker);
+        return {
+          ok: true,
+          text: first.choices[0]?.message.content ?? "",
+          toolCalls: valid,
+          ignoredCalls,
+          usage,
+        };
+      } catch (err) {
+        breaker = afterCall(breaker, false, now(), options.breaker);
+        const timeout =
+          err instanceof Error &&
+          (err.name === "TimeoutError" ||
+            err.name === "APIConnectionTimeoutError" ||
+            /timed? ?out|aborted/i.test(err.message));
+        return {
+          ok: false,
+          reason: timeout ? "timeout" : "error",
+          detail: err instanceof Error ? err.message : String(err),
+          usage,
+        };
+      }
+    },
+  };
+}
+
+type Invalid = { id: string; name: string; raw: string; error: string };
+
+function validateCalls(calls: unknown[], tools: LlmTool[]): { valid: ToolCall[]; invalid: Invalid[] } {
+  const valid: ToolCall[] = [];
+  const invalid: Invalid[] = [];
+  for (const raw of calls) {
+    const call = toolCallSchema.safeParse(raw);
+    if (!call.success) continue;
+    const { id, function: fn } = call.data;
+    const tool = tools.find((t) => t.name === fn.name);
+    if (!tool) {
+      invalid.push({ id, name: fn.name, raw: fn.arguments, error: `unknown tool ${fn.name}` });
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(fn.arguments);
+    } catch {
+      invalid.push({ id, name: fn.name, raw: fn.arguments, error: "arguments are not valid JSON" });
+      continue;
+    }
+    const args = tool.schema.safeParse(json);
+    if (args.success) valid.push({ name: fn.name, args: args.data });
+    else
+      invalid.push({
+        id,
+        name: fn.name,
+        raw: fn.arguments,
+        error: args.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+      });
+  }
+  return { valid, invalid };
+}
+
+function addUsage(total: Usage, u: { prompt_tokens: number; completion_tokens: number } | undefined): void {
+  if (!u) return;
+  total.promptTokens += u.prompt_tokens;
+  total.completionTokens += u.completion_tokens;
+}
