@@ -51,7 +51,8 @@ test("tool calls come back validated, with token usage; the request carries the 
   const sent = fake.requests.at(-1);
   assert.equal(sent?.authorization, "Bearer sk-test");
   assert.equal(sent?.body.model, "gpt-test");
-  const tool = (sent?.body.tools as { function: { name: string; parameters: { properties: object } } }[])[0];
+  assert.ok(sent);
+  const tool = (sent.body.tools as { function: { name: string; parameters: { properties: object } } }[])[0];
   assert.equal(tool?.function.name, "set_slots");
   assert.ok("monthly_bill_brl" in (tool?.function.parameters.properties ?? {}));
 });
