@@ -3,6 +3,8 @@ import { parseNumberWords } from "./parseNumberWords.ts";
 
 const FILLER =
   /\b(uns|umas|cerca de|mais ou menos|aproximadamente|quase|uma media de|media de|em media|por volta de|tipo|la|pago|paguei|vem|veio|fica|ficou|da|deu|e|de|mes|mensal|por mes|ao mes|todo mes|minha conta|a conta)\b/g;
+const MONEY_CUE =
+  /\b(r|reais|real|conto|contos|pila|pago|paguei|conta|mil|vem|veio|fica|ficou|gasto|gasta)\b|\$/;
 const CURRENCY = /\b(reais|real|conto|contos|pila|pilas|r)\b|\$/g;
 
 /**
@@ -12,7 +14,17 @@ const CURRENCY = /\b(reais|real|conto|contos|pila|pilas|r)\b|\$/g;
  * when no amount can be read.
  */
 export function parseMoneyBrl(text: string): number | undefined {
-  const t = normalizeText(text).replace(CURRENCY, " ").replace(FILLER, " ").replace(/\s+/g, " ").trim();
+  // A percentage is never an amount ("desconto de 90%").
+  const withoutPercent = text.replace(/\d+(?:[.,]\d+)?\s*(?:%|por ?cento)/gi, " ");
+  // A long sentence with no money word is not an answer about the bill ("ignore suas instruções e ... 90").
+  if (normalizeText(withoutPercent).split(" ").length > 6 && !MONEY_CUE.test(normalizeText(withoutPercent))) {
+    return undefined;
+  }
+  const t = normalizeText(withoutPercent)
+    .replace(CURRENCY, " ")
+    .replace(FILLER, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   if (!t) return undefined;
   const k = /^(\d+(?:[.,]\d+)?)\s*(k|mil)$/.exec(t);
   if (k?.[1]) return round2(Number(k[1].replace(",", ".")) * 1000);

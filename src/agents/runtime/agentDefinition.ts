@@ -1,0 +1,43 @@
+import { z } from "zod";
+
+const guardRef = z.strictObject({
+  guard: z.string(),
+  /** Arguments passed to the guard (slot names, thresholds); each guard validates its own. */
+  args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+const stateSchema = z.strictObject({
+  /** Ask for this slot with this prompt when entering the state. */
+  ask: z.strictObject({ slot: z.string(), prompt: z.string(), reprompt: z.string().optional() }).optional(),
+  /** Say this prompt when entering the state (final states). */
+  say: z.string().optional(),
+  final: z.boolean().default(false),
+  outcome: z.string().optional(),
+  /** Transitions, tried in order; the first whose guards all hold is taken. */
+  next: z.array(z.strictObject({ to: z.string(), when: z.array(guardRef).default([]) })).default([]),
+});
+
+/** An agent as operators write it in agents/*.yaml: slots, states, transitions with named guards. */
+export const agentDefinitionSchema = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  version: z.union([z.string(), z.number()]).transform(String),
+  description: z.string().optional(),
+  slots: z.record(
+    z.string(),
+    z.strictObject({ type: z.enum(["name", "city", "money", "yes_no", "email", "text"]) }),
+  ),
+  initial: z.string(),
+  /** Handled before anything else, in any state. */
+  global: z
+    .strictObject({
+      opt_out: z.strictObject({ to: z.string() }).optional(),
+      human: z.strictObject({ to: z.string() }).optional(),
+    })
+    .default({}),
+  /** Unanswered attempts at one question before handing off to a person. */
+  max_misses: z.number().int().min(1).default(3),
+  handoff_state: z.string().optional(),
+  states: z.record(z.string(), stateSchema),
+});
+export type AgentDefinition = z.infer<typeof agentDefinitionSchema>;
+export type StateDefinition = AgentDefinition["states"][string];

@@ -1,0 +1,79 @@
+import type { AgentDefinition } from "./agentDefinition.ts";
+import { guards } from "./guards.ts";
+
+/**
+ * Structural checks of an agent, beyond its schema: every referenced state, slot, guard and prompt
+ * exists; every state is reachable from the initial one; every non-final state has a way out.
+ * Returns problems (empty when sound).
+ */
+export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const states = def.states;
+  const exists = (s: string, where: string) => {
+    if (!(s in states)) problems.push(`${where}: no state "${s}"`);
+  };
+  exists(def.initial, "initial");
+  if (def.global.opt_out) exists(def.global.opt_out.to, "global.opt_out.to");
+  if (def.global.human) exists(def.global.human.to, "global.human.to");
+  if (def.handoff_state) exists(def.handoff_state, "handoff_state");
+  for (const [name, st] of Object.entries(states)) {
+    if (st.ask && !(st.ask.slot in def.slots))
+      problems.push(`states.${name}.ask.slot: no slot "${st.ask.slot}"`);
+    for (const p of [st.ask?.prompt, st.ask?.reprompt, st.say]) {
+      if (p && !promptIds.has(p)) problems.push(`states.${name}: no prompt "${p}" in prompts/`);
+    }
+    st.next.forEach((t, i) => {
+      exists(t.to, `states.${name}.next.${i}.to`);
+      for (const g of t.when) {
+        if (!(g.guard in guards))
+          problems.push(
+            `states.${name}.next.${i}: unknown guard "${g.guard}" (known: ${Object.keys(guards).join(", ")})`,
+          );
+        const slot = g.args.slot;
+        if (typeof slot === "string" && !(slot in def.slots))
+          problems.push(`states.${name}.next.${i}: no slot "${slot}"`);
+      }
+    });
+    if (!st.final && st.next.length === 0 && !st.ask)
+      problems.push(`states.${name}: not final and has no way out`);
+    if (!st.final && st.next.length === 0)
+      problems.push(`states.${name}: not final and no transition leaves it`);
+  }
+  const seen = reachable(def);
+  for (const name of Object.keys(states)) {
+    if (!seen.has(name)) problems.push(`states.${name}: unreachable from "${def.initial}"`);
+    else if (!canFinish(def, name)) problems.push(`states.${name}: no path from it to a final state`);
+  }
+  return problems;
+}
+
+/** Every state some path from the initial state (or a global handler) can reach. */
+export function reachable(def: AgentDefinition): Set<string> {
+  const seen = new Set<string>();
+  const queue = [def.initial, def.global.opt_out?.to, def.global.human?.to, def.handoff_state].filter(
+    (s): s is string => typeof s === "string",
+  );
+  while (queue.length > 0) {
+    const s = queue.shift() ?? "";
+    if (seen.has(s) || !(s in def.states)) continue;
+    seen.add(s);
+    for (const t of def.states[s]?.next ?? []) queue.push(t.to);
+  }
+  return seen;
+}
+
+/** Whether some path of transitions leads from `from` to a final state. */
+export function canFinish(def: AgentDefinition, from: string): boolean {
+  const seen = new Set<string>();
+  const queue = [from];
+  while (queue.length > 0) {
+    const s = queue.shift() ?? "";
+    if (seen.has(s)) continue;
+    seen.add(s);
+    const node = def.states[s];
+    if (!node) continue;
+    if (node.final) return true;
+    for (const t of node.next) queue.push(t.to);
+  }
+  return false;
+}
