@@ -195,13 +195,27 @@ async function showTyping(deps: TurnDeps, conversationId: number, log: Logger): 
   );
   const last = rows[0];
   if (!last) return;
+  const receipt = deps.transport.markRead({
+    phoneNumberId: last.phone_number_id,
+    wamid: last.wa_message_id,
+    typing: true,
+  });
+  // A slow Graph API must not hold the turn: wait briefly, then let the receipt finish on its own.
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<"slow">((resolve) => {
+    timer = setTimeout(() => resolve("slow"), TYPING_WAIT_MS);
+  });
   try {
-    await deps.transport.markRead({
-      phoneNumberId: last.phone_number_id,
-      wamid: last.wa_message_id,
-      typing: true,
-    });
+    if ((await Promise.race([receipt, slow])) === "slow") {
+      receipt.catch((err: unknown) => log.warn({ err: String(err) }, "mark-as-read failed"));
+      log.warn({ waitedMs: TYPING_WAIT_MS }, "mark-as-read slow; turn goes on");
+    }
   } catch (err) {
     log.warn({ err: err instanceof Error ? err.message : String(err) }, "mark-as-read failed");
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/** How long a turn waits for the read receipt / typing indicator call. */
+const TYPING_WAIT_MS = 2000;

@@ -411,3 +411,35 @@ describe("delivery statuses", () => {
 });
 
 export { TEST_PHONE_NUMBER_ID };
+
+describe("read receipts", () => {
+  test("a hanging read-receipt call does not hold the turn", async () => {
+    // A service whose Graph timeout is long, so only the turn's own bound on the receipt can help.
+    const slowGraph = await startFakeGraphApi({ accessToken: TEST_ACCESS_TOKEN });
+    const slow = await startTestService({
+      WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
+      WHATSAPP_GRAPH_BASE_URL: slowGraph.baseUrl,
+      GRAPH_TIMEOUT_MS: "30000",
+      SEND_CONFIRM_TIMEOUT_MS: "60000",
+    });
+    try {
+      slowGraph.setDelay(12_000);
+      await slow.post(textWebhook({ from: "5511944440001", text: "oi" }));
+      // Without the bound the turn would wait the full 12 s for the receipt.
+      const turn = await waitFor(
+        "turn stored while the receipt still hangs",
+        async () => {
+          const { rows } = await slow.db.query<{ n: number }>("select count(*)::int as n from turns");
+          return rows[0]?.n === 1 ? true : undefined;
+        },
+        9_000,
+      );
+      assert.equal(turn, true);
+      assert.equal(slowGraph.reads.length, 1, "the receipt was sent");
+    } finally {
+      slowGraph.setDelay(0);
+      await slow.stop();
+      await slowGraph.close();
+    }
+  });
+});
