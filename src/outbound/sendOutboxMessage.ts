@@ -120,7 +120,13 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     ),
   );
   const row = rows[0];
-  if (!row || (row.status !== "pending" && row.status !== "sending")) return done("already_done");
+  if (!row) return done("already_done");
+  if (row.status !== "pending" && row.status !== "sending") {
+    // Settled meanwhile (e.g. a status webhook confirmed a send whose answer we lost): the next
+    // row of the conversation may be waiting for this one.
+    await enqueueNext(db, row);
+    return done("already_done");
+  }
   // The earlier row's sender enqueues this one when it finishes.
   if (row.earlier) return done("waiting_for_earlier");
 

@@ -443,3 +443,39 @@ describe("read receipts", () => {
     }
   });
 });
+
+describe("ordering across an unconfirmed send", () => {
+  test("a later part waits for an earlier part confirmed only by Meta's status webhook, then goes out", async () => {
+    const customer = newCustomer();
+    graph.setDelay(1500); // the first part's answer is lost (client timeout 1 s); Meta accepted it
+    const words = Array.from({ length: 450 }, (_, i) => `palavra${i}`).join(" ");
+    try {
+      await svc.post(textWebhook({ from: customer, text: words }));
+      const first = await waitFor("first part accepted", async () =>
+        graph.sent.find((s) => s.body.to === `+${customer}`),
+      );
+      await waitFor("first part left sending", async () =>
+        (await outboxOf(customer))[0]?.status === "sending" ? true : undefined,
+      );
+      graph.setDelay(0);
+      await svc.post(
+        statusWebhook([
+          {
+            wamid: first.wamid,
+            status: "delivered",
+            recipient: customer,
+            callback: String(first.body.biz_opaque_callback_data),
+          },
+        ]),
+      );
+    } finally {
+      graph.setDelay(0);
+    }
+    const rows = await settled(customer, 2);
+    assert.deepEqual(
+      rows.map((r) => r.status),
+      ["delivered", "sent"],
+    );
+    assert.equal(sentTo(customer).length, 2, "each part once");
+  });
+});
