@@ -1,7 +1,7 @@
 /**
  * A fake of Meta's WhatsApp Cloud API (Graph API) for tests: a real HTTP server on 127.0.0.1 that the
  * real client code talks to. It answers `POST /{version}/{phone-number-id}/messages` only, and checks
- * every request body against Meta's official OpenAPI spec (v23.0, /work/shared/fixtures/meta-openapi),
+ * every request body against Meta's official OpenAPI spec (v23.0, ../shared/fixtures/meta-openapi),
  * so a test that ends with `assert.deepEqual(fake.invalid(), [])` proves the client sent nothing Meta
  * would reject as malformed.
  *
@@ -100,7 +100,7 @@ function graphError(
  * Ready-made failures with Meta's error bodies and HTTP statuses.
  *
  * Titles and details follow Meta's error-code page (developers.facebook.com/documentation/business-messaging/
- * whatsapp/support/error-codes, summarized in /work/shared/docs/whatsapp-cloud-api.md §4.9). HTTP statuses
+ * whatsapp/support/error-codes, summarized in ../shared/docs/whatsapp-cloud-api.md §4.9). HTTP statuses
  * come from that page's "HTTP Status Code" column: the throttling codes 4, 80007, 130429, 131048 and 131056
  * are all "400 Bad Request" (not 429); 190 is 401; 131000 is 500; 131016 is 503; 132001 is 404; the other
  * message errors are 400. Meta says to branch on `code`, never on the HTTP status, and an older copy of the

@@ -1,4 +1,4 @@
-import { normalizeText } from "./normalizeText.ts";
+import { normalizeWords } from "./normalizeText.ts";
 
 export type Intent = "opt_out" | "opt_in" | "human" | "question";
 
@@ -25,10 +25,7 @@ const QUESTION_START =
  * a person, and a question off the script.
  */
 export function detectIntent(text: string): Intent | undefined {
-  const t = normalizeText(text)
-    .replace(/[.,!]+/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  const t = normalizeWords(text);
   if (!t) return undefined;
   if (OPT_OUT_WORDS.has(t) || OPT_OUT_PHRASES.some((p) => p.test(t))) return "opt_out";
   if (OPT_IN.some((p) => p.test(t))) return "opt_in";

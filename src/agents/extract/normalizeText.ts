@@ -9,6 +9,14 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
+/** normalizeText without sentence punctuation: the words of a short answer ("Sim!", "PARAR."). */
+export function normalizeWords(text: string): string {
+  return normalizeText(text)
+    .replace(/[.,!]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
 /** Edit distance (insert, delete, substitute), for names typed with a typo. */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;

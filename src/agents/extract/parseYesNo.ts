@@ -1,4 +1,4 @@
-import { normalizeText } from "./normalizeText.ts";
+import { normalizeWords } from "./normalizeText.ts";
 
 const YES = new Set([
   "sim",
@@ -56,10 +56,7 @@ const NO = new Set([
 
 /** A yes/no answer ("sim", "uhum", "claro"; "não", "negativo"), or undefined when it is not one. */
 export function parseYesNo(text: string): boolean | undefined {
-  const t = normalizeText(text)
-    .replace(/[.,!]+/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  const t = normalizeWords(text);
   if (!t) return undefined;
   if (YES.has(t)) return true;
   if (NO.has(t)) return false;
