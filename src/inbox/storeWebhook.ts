@@ -277,10 +277,25 @@ async function storeStatuses(db: Queryable, inputs: WebhookInput[], results: Sto
     const result = results[x.index];
     if (result) result.newStatuses++;
   }
-  await applyStatusEvents(
+  const applied = await applyStatusEvents(
     db,
     fresh.map((x) => x.s),
   );
+  // A send we could not confirm ourselves (its answer was lost) that Meta now reports settled:
+  // the next reply of that conversation was waiting for it and can go now.
+  const confirmed = applied.filter((a) => a.from === "sending").map((a) => a.outboxId);
+  if (confirmed.length > 0) {
+    await db.query(
+      `select graphile_worker.add_jobs(array(
+         select row('send_message', json_build_object('outboxId', next.id), null, null, null, 'send:' || next.id, null, null)
+                  ::graphile_worker.job_spec
+           from outbox done
+           cross join lateral (select id from outbox o where o.conversation_id = done.conversation_id and o.seq > done.seq
+                                 and o.status = 'pending' order by o.seq limit 1) next
+          where done.id = any($1::bigint[])))`,
+      [confirmed],
+    );
+  }
 }
 
 function kindsOf(parsed: ParsedWebhook): string[] {

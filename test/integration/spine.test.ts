@@ -445,6 +445,49 @@ describe("read receipts", () => {
 });
 
 describe("ordering across an unconfirmed send", () => {
+  test("Meta's status webhook for an unconfirmed part releases the next part at once", async () => {
+    // Confirmation timeout far beyond the test: only the webhook can release the second part.
+    const g = await startFakeGraphApi({ accessToken: TEST_ACCESS_TOKEN });
+    const s = await startTestService({
+      WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
+      WHATSAPP_GRAPH_BASE_URL: g.baseUrl,
+      TURN_DEBOUNCE_MS: "50",
+      GRAPH_TIMEOUT_MS: "1000",
+      SEND_CONFIRM_TIMEOUT_MS: "120000",
+    });
+    try {
+      g.setDelay(1500);
+      const words = Array.from({ length: 450 }, (_, i) => `palavra${i}`).join(" ");
+      await s.post(textWebhook({ from: "5511933330001", text: words }));
+      const first = await waitFor("first part accepted", async () => g.sent[0]);
+      await waitFor("first part left sending", async () => {
+        const { rows } = await s.db.query<{ status: string }>(
+          "select status from outbox order by seq limit 1",
+        );
+        return rows[0]?.status === "sending" ? true : undefined;
+      });
+      g.setDelay(0);
+      await s.post(
+        statusWebhook([
+          {
+            wamid: first.wamid,
+            status: "sent",
+            recipient: "5511933330001",
+            callback: String(first.body.biz_opaque_callback_data),
+          },
+        ]),
+      );
+      await waitFor("second part sent without waiting for the confirmation timeout", async () =>
+        g.sent.length === 2 ? true : undefined,
+      );
+      assert.equal(g.sent.length, 2);
+    } finally {
+      g.setDelay(0);
+      await s.stop();
+      await g.close();
+    }
+  });
+
   test("a later part waits for an earlier part confirmed only by Meta's status webhook, then goes out", async () => {
     const customer = newCustomer();
     graph.setDelay(1500); // the first part's answer is lost (client timeout 1 s); Meta accepted it
