@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { EchoAgentDefinition } from "../agents/echoAgent.ts";
-import { parseAgent } from "../agents/loadAgents.ts";
+import { LineCounter, parseDocument } from "yaml";
+import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
+import { checkAgent } from "../agents/runtime/checkAgent.ts";
+import { lineOf, parseAgent } from "./parseAgent.ts";
 import { type Prompt, parsePrompt } from "./parsePrompt.ts";
 
-export type LoadedAgent = { definition: EchoAgentDefinition; file: string; hash: string };
+export type LoadedAgent = { definition: AgentDefinition; file: string; hash: string };
 export type Content = {
   agents: Map<string, LoadedAgent>;
   prompts: Map<string, Prompt>;
@@ -55,37 +57,47 @@ export async function loadContent(rootDir: string): Promise<Content> {
     }
     const def = result.definition;
     if (agents.has(def.id)) problems.push(`${file}:1: agent id "${def.id}" is already defined`);
-    for (const [use, spec] of Object.entries(REQUIRED_PROMPTS)) {
-      const id = def.prompts[use as keyof typeof REQUIRED_PROMPTS];
-      const prompt = prompts.get(id);
-      const line = lineOf(text, id);
-      if (!prompt) problems.push(`${file}:${line}: prompts.${use}: no prompt with id "${id}" in prompts/`);
-      else if (prompt.variables.join(",") !== spec.join(",")) {
-        problems.push(
-          `${file}:${line}: prompts.${use}: "${id}" must take exactly {{${spec.join("}}, {{") || ""}}} (${prompt.file} declares ${prompt.variables.join(", ") || "none"})`,
-        );
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter });
+    const at = (path: string) =>
+      lineOf(
+        doc,
+        path.split(".").map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+        lineCounter,
+      );
+    for (const problem of checkAgent(def, new Set(prompts.keys()))) {
+      const path = problem.split(":")[0] ?? "";
+      problems.push(`${file}:${at(path)}: ${problem}`);
+    }
+    // A prompt may only use the variables the runtime gives it: {{texts}} for free-form answers,
+    // the agent's slots for questions and final messages.
+    const slotVars = new Set(Object.keys(def.slots));
+    for (const [name, st] of Object.entries(def.states)) {
+      const uses: [string | undefined, Set<string>][] = [
+        [st.respond?.prompt, new Set(["texts"])],
+        [st.respond?.unsupported, new Set()],
+        [st.ask?.prompt, slotVars],
+        [st.ask?.reprompt, slotVars],
+        [st.say, slotVars],
+      ];
+      for (const [id, allowed] of uses) {
+        const prompt = id ? prompts.get(id) : undefined;
+        const extra = prompt?.variables.filter((v) => !allowed.has(v)) ?? [];
+        if (prompt && extra.length > 0) {
+          problems.push(
+            `${file}:${at(`states.${name}`)}: states.${name}: prompt "${id}" uses {{${extra.join("}}, {{")}}}, which this state cannot give (${prompt.file})`,
+          );
+        }
       }
     }
-    // The version logged with every turn covers the agent and the prompts it uses.
+    // The version logged with every turn covers the agent and the prompts.
     const hash = createHash("sha256")
       .update(text)
-      .update(
-        Object.values(def.prompts)
-          .map((id) => prompts.get(id)?.body ?? "")
-          .join("\0"),
-      )
+      .update([...prompts.values()].map((p) => `${p.id}\0${p.body}`).join("\0"))
       .digest("hex")
       .slice(0, 12);
     agents.set(def.id, { definition: def, file, hash });
   }
   if (problems.length > 0) throw new ContentError(problems);
   return { agents, prompts };
-}
-
-/** The variables the echo agent passes to each of its prompts. */
-const REQUIRED_PROMPTS = { echo: ["texts"], unsupported: [] } as const;
-
-function lineOf(text: string, needle: string): number {
-  const i = text.split("\n").findIndex((l) => l.includes(needle));
-  return i >= 0 ? i + 1 : 1;
 }

@@ -1,9 +1,9 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { decideEcho, readEchoState } from "../agents/echoAgent.ts";
+import { decideTurn, readAgentState } from "../agents/runtime/decideTurn.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
-import type { Prompt } from "../content/parsePrompt.ts";
+import { type Prompt, renderPrompt } from "../content/parsePrompt.ts";
 import { prepared } from "../db/prepared.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
@@ -91,13 +91,26 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     if (pending.rows.length === 0) return { kind: "nothing_pending" };
     const agent = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
     if (!agent) throw new Error("no agent loaded");
-    const before = readEchoState(conversation.state);
-    const decision = decideEcho(
+    const before = readAgentState(agent.definition, conversation.state);
+    const { state: after, effects } = decideTurn(
       agent.definition,
-      deps.prompts,
       before,
-      pending.rows.map((r) => ({ waMessageId: r.wa_message_id, type: r.type, text: r.text })),
+      pending.rows.map((r) => ({ type: r.type, text: r.text })),
+      deps.now(),
+      { cities: agent.definition.data.cities },
     );
+    const decision = {
+      state: after,
+      replies: effects.flatMap((e): OutboundMessage[] => {
+        if (e.type !== "reply") return [];
+        const prompt = deps.prompts.get(e.prompt);
+        // Content validation at start-up guarantees every referenced prompt exists.
+        if (!prompt) throw new Error(`prompt ${e.prompt} not loaded`);
+        return [{ type: "text", text: renderPrompt(prompt, e.vars) }];
+      }),
+    };
+    for (const e of effects)
+      if (e.type !== "reply") log.info({ effect: e, state: after.state }, "agent effect");
     const version = `${agent.definition.version}+${agent.hash}`;
     const inboundIds = pending.rows.map((r) => r.id);
     // The turn record, the processed marks and the new state: one statement.

@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { decideEcho, echoAgentSchema } from "../../src/agents/echoAgent.ts";
-import { parseAgent } from "../../src/agents/loadAgents.ts";
+import { parse as parseYaml } from "yaml";
+import { agentDefinitionSchema } from "../../src/agents/runtime/agentDefinition.ts";
+import { decideTurn, readAgentState } from "../../src/agents/runtime/decideTurn.ts";
 import { ConfigError, loadConfig } from "../../src/config/loadConfig.ts";
 import { ContentError, loadContent } from "../../src/content/loadContent.ts";
+import { parseAgent } from "../../src/content/parseAgent.ts";
 import { parsePrompt, renderPrompt } from "../../src/content/parsePrompt.ts";
 import { redactText, redactValue } from "../../src/shared/redact.ts";
 
@@ -49,31 +51,32 @@ test("production refuses to start without secrets and a database", () => {
 });
 
 const GOOD = `id: echo
-version: 1
-silent_types: [reaction]
-prompts:
-  echo: echo.reply
-  unsupported: echo.unsupported
+version: 2
+slots: {}
+initial: listening
+states:
+  listening:
+    respond: { prompt: echo.reply, unsupported: echo.unsupported }
 `;
 
 test("agent files: a valid one parses; errors name file:line", () => {
   assert.equal(parseAgent(GOOD, "agents/echo.yaml").ok, true);
-  const bad = GOOD.replace("  unsupported: echo.unsupported\n", "").replace(
-    "version: 1",
-    "version: 1\nextra: 2",
-  );
+  const bad = GOOD.replace(
+    "respond: { prompt: echo.reply, unsupported: echo.unsupported }",
+    "respond: { promt: echo.reply }",
+  ).replace("version: 2", "version: 2\nextra: 2");
   const r = parseAgent(bad, "agents/echo.yaml");
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.ok(
-    r.problems.some((p) => /^agents\/echo\.yaml:6: prompts\.unsupported: /.test(p)),
+    r.problems.some((p) => /^agents\/echo\.yaml:8: states\.listening\.respond/.test(p)),
     r.problems.join("\n"),
   );
   assert.ok(
     r.problems.some((p) => /^agents\/echo\.yaml:1: .*extra/.test(p)),
     r.problems.join("\n"),
   );
-  const broken = parseAgent("id: echo\nprompts: [unclosed\n", "agents/x.yaml");
+  const broken = parseAgent("id: echo\nstates: [unclosed\n", "agents/x.yaml");
   assert.equal(broken.ok, false);
   if (!broken.ok) assert.match(broken.problems[0] ?? "", /^agents\/x\.yaml:\d+: /);
 });
@@ -99,37 +102,35 @@ test("prompt files: front matter, declared variables, logic-less rendering", () 
   assert.equal(parsePrompt("no front matter", "prompts/c.md").ok, false);
 });
 
-test("echo agent: bursts answered together in order; silent types ignored; unsupported answered once", () => {
-  const def = echoAgentSchema.parse({
-    id: "echo",
-    version: 1,
-    silent_types: ["reaction"],
-    prompts: { echo: "echo.reply", unsupported: "echo.unsupported" },
-  });
-  const prompts = new Map(
-    [prompt("echo.reply", ["texts"], "Recebi: {{texts}}"), prompt("echo.unsupported", [], "Não entendi")].map(
-      (text) => {
-        const r = parsePrompt(text, "p.md");
-        if (!r.ok) throw new Error(r.problems.join());
-        return [r.prompt.id, r.prompt] as const;
-      },
-    ),
+test("echo agent on the runtime: bursts answered together in order; silent types ignored; unsupported once", () => {
+  const def = agentDefinitionSchema.parse(parseYaml(GOOD));
+  const now = new Date("2026-01-05T13:00:00Z");
+  const out = decideTurn(
+    def,
+    readAgentState(def, undefined),
+    [
+      { type: "text", text: "oi" },
+      { type: "reaction", text: null },
+      { type: "sticker", text: null },
+      { type: "text", text: " tudo bem? " },
+      { type: "audio", text: null },
+    ],
+    now,
+    { cities: [] },
   );
-  const out = decideEcho(def, prompts, { turns: 0, messagesSeen: 0 }, [
-    { waMessageId: "1", type: "text", text: "oi" },
-    { waMessageId: "2", type: "reaction", text: null },
-    { waMessageId: "3", type: "sticker", text: null },
-    { waMessageId: "4", type: "text", text: " tudo bem? " },
-    { waMessageId: "5", type: "audio", text: null },
+  assert.deepEqual(out.effects, [
+    { type: "reply", prompt: "echo.reply", vars: { texts: "oi | tudo bem?" } },
+    { type: "reply", prompt: "echo.unsupported", vars: {} },
   ]);
-  assert.deepEqual(out.replies, [
-    { type: "text", text: "Recebi: oi | tudo bem?" },
-    { type: "text", text: "Não entendi" },
-  ]);
-  assert.deepEqual(out.state, { turns: 1, messagesSeen: 5 });
+  assert.equal(out.state.state, "listening");
   assert.deepEqual(
-    decideEcho(def, prompts, out.state, [{ waMessageId: "6", type: "reaction", text: null }]).replies,
+    decideTurn(def, out.state, [{ type: "reaction", text: null }], now, { cities: [] }).effects,
     [],
+  );
+  assert.deepEqual(
+    readAgentState(def, { turns: 3 }).state,
+    "listening",
+    "an unknown stored state starts fresh",
   );
 });
 
@@ -147,8 +148,8 @@ test("the shipped content is valid; a broken copy is refused with every problem 
     await assert.rejects(loadContent(dir), (err: unknown) => {
       assert.ok(err instanceof ContentError);
       assert.deepEqual(err.problems.sort(), [
-        'agents/echo.yaml:5: prompts.echo: "echo.reply" must take exactly {{texts}} (prompts/reply.md declares txt)',
-        'agents/echo.yaml:6: prompts.unsupported: no prompt with id "echo.missing" in prompts/',
+        'agents/echo.yaml:7: states.listening: no prompt "echo.missing" in prompts/',
+        'agents/echo.yaml:7: states.listening: prompt "echo.reply" uses {{txt}}, which this state cannot give (prompts/reply.md)',
         "prompts/bad.md:5: {{nome}} is not one of the declared variables (none)",
       ]);
       return true;
@@ -161,7 +162,7 @@ test("the shipped content is valid; a broken copy is refused with every problem 
       },
     );
     assert.equal(run.status, 1);
-    assert.match(run.stderr, /^agents\/echo\.yaml:6: /m);
+    assert.match(run.stderr, /^agents\/echo\.yaml:7: /m);
     assert.match(run.stderr, /3 problem\(s\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

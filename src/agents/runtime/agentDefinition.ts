@@ -11,6 +11,11 @@ const stateSchema = z.strictObject({
   ask: z.strictObject({ slot: z.string(), prompt: z.string(), reprompt: z.string().optional() }).optional(),
   /** Say this prompt when entering the state (final states). */
   say: z.string().optional(),
+  /**
+   * A free-form state: every turn gets one answer rendered from `prompt` with {{texts}} (what the
+   * customer wrote in the turn), or `unsupported` when a message carries no text we can read.
+   */
+  respond: z.strictObject({ prompt: z.string(), unsupported: z.string().optional() }).optional(),
   final: z.boolean().default(false),
   outcome: z.string().optional(),
   /** Transitions, tried in order; the first whose guards all hold is taken. */
@@ -34,6 +39,22 @@ export const agentDefinitionSchema = z.strictObject({
       human: z.strictObject({ to: z.string() }).optional(),
     })
     .default({}),
+  /** Message types that never get an answer (a reaction, an edited or deleted message). */
+  silent_types: z.array(z.string()).default(["reaction", "revoke", "edit", "system"]),
+  /** Operator data the extractors use: the cities customers may name, with their UF and nicknames. */
+  data: z
+    .strictObject({
+      cities: z
+        .array(
+          z.strictObject({
+            name: z.string(),
+            uf: z.string().length(2),
+            aliases: z.array(z.string()).optional(),
+          }),
+        )
+        .default([]),
+    })
+    .default({ cities: [] }),
   /** Unanswered attempts at one question before handing off to a person. */
   max_misses: z.number().int().min(1).default(3),
   handoff_state: z.string().optional(),

@@ -19,7 +19,7 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
   for (const [name, st] of Object.entries(states)) {
     if (st.ask && !(st.ask.slot in def.slots))
       problems.push(`states.${name}.ask.slot: no slot "${st.ask.slot}"`);
-    for (const p of [st.ask?.prompt, st.ask?.reprompt, st.say]) {
+    for (const p of [st.ask?.prompt, st.ask?.reprompt, st.say, st.respond?.prompt, st.respond?.unsupported]) {
       if (p && !promptIds.has(p)) problems.push(`states.${name}: no prompt "${p}" in prompts/`);
     }
     st.next.forEach((t, i) => {
@@ -34,15 +34,18 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
           problems.push(`states.${name}.next.${i}: no slot "${slot}"`);
       }
     });
-    if (!st.final && st.next.length === 0 && !st.ask)
-      problems.push(`states.${name}: not final and has no way out`);
-    if (!st.final && st.next.length === 0)
+    // A free-form (respond) state is a conversation that goes on; any other state needs a way out.
+    if (!st.final && !st.respond && st.next.length === 0) {
       problems.push(`states.${name}: not final and no transition leaves it`);
+    }
   }
   const seen = reachable(def);
   for (const name of Object.keys(states)) {
     if (!seen.has(name)) problems.push(`states.${name}: unreachable from "${def.initial}"`);
-    else if (!canFinish(def, name)) problems.push(`states.${name}: no path from it to a final state`);
+    // A free-form (respond) state is a conversation that goes on; every other state must be able to end.
+    else if (!canFinish(def, name) && !def.states[name]?.respond) {
+      problems.push(`states.${name}: no path from it to a final state`);
+    }
   }
   return problems;
 }

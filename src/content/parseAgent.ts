@@ -1,11 +1,11 @@
 import { isMap, LineCounter, parseDocument } from "yaml";
-import { type EchoAgentDefinition, echoAgentSchema } from "./echoAgent.ts";
+import { type AgentDefinition, agentDefinitionSchema } from "../agents/runtime/agentDefinition.ts";
 
-/** Pure: YAML text → definition, or problems with the line of the offending key. */
+/** Pure: YAML text → agent definition, or problems with the line of the offending key. */
 export function parseAgent(
   text: string,
   file: string,
-): { ok: true; definition: EchoAgentDefinition } | { ok: false; problems: string[] } {
+): { ok: true; definition: AgentDefinition } | { ok: false; problems: string[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -16,7 +16,7 @@ export function parseAgent(
       ),
     };
   }
-  const parsed = echoAgentSchema.safeParse(doc.toJS());
+  const parsed = agentDefinitionSchema.safeParse(doc.toJS());
   if (parsed.success) return { ok: true, definition: parsed.data };
   return {
     ok: false,
@@ -28,7 +28,7 @@ export function parseAgent(
   };
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], lc: LineCounter): number {
+export function lineOf(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], lc: LineCounter): number {
   // Walk down as far as the path exists; report the deepest node found (or the parent map).
   for (let depth = path.length; depth >= 0; depth--) {
     const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import type { AgentDefinition } from "./agentDefinition.ts";
+import {
+  type AgentState,
+  type Effect,
+  initialState,
+  type TransitionContext,
+  transition,
+} from "./transition.ts";
+
+export type TurnMessage = { type: string; text: string | null };
+
+const stateSchema = z.object({
+  state: z.string(),
+  slots: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  misses: z.number().int(),
+  done: z.boolean(),
+  updatedAt: z.string().nullable(),
+});
+
+/** The stored conversation state, or a fresh one when there is none (or it belongs to another agent). */
+export function readAgentState(def: AgentDefinition, stored: unknown): AgentState {
+  const parsed = stateSchema.safeParse(stored);
+  return parsed.success && parsed.data.state in def.states ? parsed.data : initialState(def);
+}
+
+/**
+ * One turn (all the messages of a burst) through the agent, purely. Messages are applied in order;
+ * only the replies of the last step are kept (a question answered later in the same burst is not
+ * asked), while outcomes and hand-offs all stand. On a new conversation the agent first enters its
+ * initial state, and a greeting that answers nothing ("Oi") does not count as a wrong answer.
+ */
+export function decideTurn(
+  def: AgentDefinition,
+  current: AgentState,
+  messages: TurnMessage[],
+  now: Date,
+  ctx: TransitionContext,
+): { state: AgentState; effects: Effect[] } {
+  const isNew = current.updatedAt === null;
+  let state = current;
+  let replies: Effect[] = [];
+  const others: Effect[] = [];
+  const take = (effects: Effect[]) => {
+    const r = effects.filter((e) => e.type === "reply");
+    if (r.length > 0) replies = r;
+    others.push(...effects.filter((e) => e.type !== "reply"));
+  };
+  if (isNew) {
+    const started = transition(def, state, { type: "start" }, now, ctx);
+    state = started.state;
+    take(started.effects);
+  }
+  const answerable = messages.filter((m) => !def.silent_types.includes(m.type));
+  const respond = def.states[state.state]?.respond;
+  if (respond && !state.done) {
+    const texts = answerable.flatMap((m) => (m.text?.trim() ? [m.text.trim()] : []));
+    const out: Effect[] = [];
+    if (texts.length > 0)
+      out.push({ type: "reply", prompt: respond.prompt, vars: { texts: texts.join(" | ") } });
+    if (respond.unsupported && answerable.some((m) => !m.text?.trim())) {
+      out.push({ type: "reply", prompt: respond.unsupported, vars: {} });
+    }
+    return { state: { ...state, updatedAt: now.toISOString() }, effects: out };
+  }
+  for (const m of answerable) {
+    if (state.done) break;
+    const step = transition(def, state, { type: "message", text: m.text }, now, ctx);
+    if (isNew && step.state.misses > state.misses && step.state.state === state.state) continue;
+    state = step.state;
+    take(step.effects);
+  }
+  return { state, effects: [...replies, ...others] };
+}
