@@ -42,7 +42,12 @@ const sendPayload = z.object({ outboxId: z.number().int().positive() });
 /** Composition root: the only place that builds the database, clients, logger, worker and server. */
 export async function startService(
   loaded: Config,
-  options: { logger?: Logger; rootDir?: string } = {},
+  options: {
+    logger?: Logger;
+    rootDir?: string;
+    /** Where agents/ and prompts/ are (default: the project root). */
+    contentDir?: string;
+  } = {},
 ): Promise<Service> {
   const config = withLocalSecrets(loaded);
   const rootDir = options.rootDir ?? ROOT;
@@ -56,7 +61,7 @@ export async function startService(
   if (!appSecret || !verifyToken || !adminToken)
     throw new ConfigError(["webhook and admin secrets are missing"]);
 
-  const { agents, prompts } = await loadContent(rootDir);
+  const { agents, prompts } = await loadContent(options.contentDir ?? rootDir);
   const embedded = config.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT, logger);

@@ -27,7 +27,10 @@ export type TestService = {
  * The real service (HTTP + worker + database) in this process, on a fresh database, with every
  * external endpoint pointed at fakes on 127.0.0.1.
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: { contentDir?: string } = {},
+): Promise<TestService> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: "test",
@@ -47,7 +50,10 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     SEND_RETRY_MAX_MS: "400",
     ...env,
   });
-  const service = await startService(config, { logger: createLogger(config.LOG_LEVEL) });
+  const service = await startService(config, {
+    logger: createLogger(config.LOG_LEVEL),
+    ...(options.contentDir ? { contentDir: options.contentDir } : {}),
+  });
   const url = service.url;
   if (!url) throw new Error("service has no HTTP listener");
   const db = new pg.Pool({ connectionString: database.url, max: 4 });

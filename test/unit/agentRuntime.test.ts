@@ -14,7 +14,7 @@ import {
 } from "../../src/agents/runtime/transition.ts";
 
 const demo = agentDefinitionSchema.parse(
-  parse(readFileSync(new URL("../fixtures/agents/demo_qualify.yaml", import.meta.url), "utf8")),
+  parse(readFileSync(new URL("../fixtures/content/agents/demo_qualify.yaml", import.meta.url), "utf8")),
 );
 const PROMPTS = new Set([
   "demo.ask_name",
