@@ -18,6 +18,7 @@ import { createLogger } from "./ops/createLogger.ts";
 import { createMetrics } from "./ops/createMetrics.ts";
 import { sendOutboxMessage } from "./outbound/sendOutboxMessage.ts";
 import { startWorker, type WorkerHandle } from "./queue/startWorker.ts";
+import { createLlmClient } from "./tools/llm/createLlmClient.ts";
 import { parseWebhook } from "./webhook/parseWebhook.ts";
 import { createGraphClient } from "./whatsapp/createGraphClient.ts";
 import { createSandboxTransport } from "./whatsapp/createSandboxTransport.ts";
@@ -62,6 +63,20 @@ export async function startService(
     throw new ConfigError(["webhook and admin secrets are missing"]);
 
   const { agents, prompts } = await loadContent(options.contentDir ?? rootDir);
+  if (config.LLM_BASE_URL && !prompts.has("llm.extract")) {
+    throw new ConfigError([
+      "LLM_BASE_URL is set but prompts/ has no llm.extract prompt (the LLM's instructions)",
+    ]);
+  }
+  const llm = config.LLM_BASE_URL
+    ? createLlmClient({
+        baseUrl: config.LLM_BASE_URL,
+        apiKey: config.LLM_API_KEY ?? "none",
+        model: config.LLM_MODEL,
+        timeoutMs: config.LLM_TIMEOUT_MS,
+        breaker: { failures: config.LLM_BREAKER_FAILURES, cooldownMs: config.LLM_BREAKER_COOLDOWN_MS },
+      })
+    : undefined;
   const embedded = config.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT, logger);
@@ -100,6 +115,7 @@ export async function startService(
   logger.info(
     {
       transport: transport.name,
+      llm: llm ? config.LLM_MODEL : "off (degraded mode)",
       role: config.ROLE,
       agents: [...agents.values()].map((a) => `${a.definition.id}@${a.hash}`),
     },
@@ -118,7 +134,17 @@ export async function startService(
         conversation_turn: async (payload) => {
           const { conversationId } = turnPayload.parse(payload);
           await runTurn(
-            { pool, logger, agents, prompts, transport, metrics, now, timeoutMs: config.TURN_TIMEOUT_MS },
+            {
+              pool,
+              logger,
+              agents,
+              prompts,
+              transport,
+              metrics,
+              now,
+              timeoutMs: config.TURN_TIMEOUT_MS,
+              ...(llm ? { llm } : {}),
+            },
             conversationId,
           );
         },

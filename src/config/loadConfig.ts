@@ -59,6 +59,15 @@ export const configSchema = z.object({
   /** A send with no response and no status callback after this long is sent again. */
   SEND_CONFIRM_TIMEOUT_MS: int(60000, 1000),
   GRAPH_TIMEOUT_MS: int(15000, 100),
+  /** OpenAI-compatible API (OpenAI, Groq, OpenRouter, vLLM, Ollama). Unset: degraded mode, no LLM. */
+  LLM_BASE_URL: optionalString,
+  LLM_API_KEY: optionalString,
+  LLM_MODEL: z.string().default("gpt-4o-mini"),
+  /** Bound on one LLM call; past it the turn goes on in degraded mode. */
+  LLM_TIMEOUT_MS: int(8000, 100),
+  /** Failed LLM calls in a row that open the circuit (turns skip the LLM until a probe succeeds). */
+  LLM_BREAKER_FAILURES: int(5, 1),
+  LLM_BREAKER_COOLDOWN_MS: int(30000, 100),
   /** Budget for a graceful shutdown after SIGTERM. */
   SHUTDOWN_TIMEOUT_MS: int(10000, 100),
 });

@@ -2,12 +2,14 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { decideTurn, readAgentState } from "../agents/runtime/decideTurn.ts";
+import { interpretWithLlm } from "../agents/runtime/interpretWithLlm.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import { type Prompt, renderPrompt } from "../content/parsePrompt.ts";
 import { prepared } from "../db/prepared.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { splitText } from "../outbound/splitText.ts";
+import type { LlmClient } from "../tools/llm/createLlmClient.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
@@ -20,6 +22,8 @@ export type TurnDeps = {
   logger: Logger;
   agents: ReadonlyMap<string, LoadedAgent>;
   prompts: ReadonlyMap<string, Prompt>;
+  /** Present when an LLM is configured; without it (or when it fails) turns run in degraded mode. */
+  llm?: LlmClient;
   transport: WhatsAppTransport;
   metrics: Metrics;
   now: () => Date;
@@ -92,12 +96,38 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const agent = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
     if (!agent) throw new Error("no agent loaded");
     const before = readAgentState(agent.definition, conversation.state);
+    const texts = pending.rows.flatMap((r) =>
+      !agent.definition.silent_types.includes(r.type) && r.text?.trim() ? [r.text.trim()] : [],
+    );
+    const systemPrompt = deps.prompts.get("llm.extract");
+    let extracted: Awaited<ReturnType<typeof interpretWithLlm>>["slots"] | undefined;
+    if (
+      deps.llm &&
+      systemPrompt &&
+      texts.length > 0 &&
+      !before.done &&
+      Object.keys(agent.definition.slots).length > 0
+    ) {
+      const llmStarted = Date.now();
+      const reading = await interpretWithLlm(deps.llm, agent.definition, before, texts, systemPrompt);
+      extracted = reading.slots;
+      log.info(
+        {
+          llm: reading.outcome,
+          ms: Date.now() - llmStarted,
+          tokens: reading.usage,
+          slots: Object.keys(reading.slots),
+        },
+        "llm interpretation",
+      );
+    }
     const { state: after, effects } = decideTurn(
       agent.definition,
       before,
       pending.rows.map((r) => ({ type: r.type, text: r.text })),
       deps.now(),
       { cities: agent.definition.data.cities },
+      extracted,
     );
     const decision = {
       state: after,

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { detectIntent } from "../extract/detectIntent.ts";
 import type { AgentDefinition } from "./agentDefinition.ts";
 import {
   type AgentState,
   type Effect,
   initialState,
+  type SlotValue,
   type TransitionContext,
   transition,
 } from "./transition.ts";
@@ -36,6 +38,8 @@ export function decideTurn(
   messages: TurnMessage[],
   now: Date,
   ctx: TransitionContext,
+  /** Slots the LLM read from these messages; when present they replace the degraded extraction. */
+  extracted?: Record<string, SlotValue>,
 ): { state: AgentState; effects: Effect[] } {
   const isNew = current.updatedAt === null;
   let state = current;
@@ -62,6 +66,23 @@ export function decideTurn(
       out.push({ type: "reply", prompt: respond.unsupported, vars: {} });
     }
     return { state: { ...state, updatedAt: now.toISOString() }, effects: out };
+  }
+  // Opt-out and asking for a person are decided by keywords first, whatever the LLM read.
+  const keywordIntent = answerable.some((m) => {
+    const intent = m.text ? detectIntent(m.text) : undefined;
+    return intent === "opt_out" || intent === "human";
+  });
+  if (extracted && Object.keys(extracted).length > 0 && !keywordIntent && !state.done) {
+    const step = transition(def, state, { type: "extracted", slots: extracted }, now, ctx);
+    state = step.state;
+    take(step.effects);
+    const asked = def.states[state.state]?.ask;
+    // Still on a question the LLM could not answer: ask it (again).
+    if (asked && replies.length === 0) {
+      const vars = Object.fromEntries(Object.entries(state.slots).map(([k, v]) => [k, String(v)]));
+      replies = [{ type: "reply", prompt: asked.prompt, vars }];
+    }
+    return { state, effects: [...replies, ...others] };
   }
   for (const m of answerable) {
     if (state.done) break;

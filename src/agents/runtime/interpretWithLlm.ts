@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { type Prompt, renderPrompt } from "../../content/parsePrompt.ts";
+import type { LlmClient, Usage } from "../../tools/llm/createLlmClient.ts";
+import { matchCity } from "../extract/matchPlace.ts";
+import type { AgentDefinition } from "./agentDefinition.ts";
+import type { AgentState, SlotValue } from "./transition.ts";
+
+const SLOT_SCHEMAS = {
+  name: z.string().min(1).max(80),
+  city: z.string().min(2).max(80),
+  money: z.number().positive().max(10_000_000),
+  yes_no: z.boolean(),
+  email: z.email(),
+  text: z.string().min(1).max(500),
+} as const;
+
+export type Interpretation = { slots: Record<string, SlotValue>; usage: Usage; outcome: string };
+
+/**
+ * The LLM's part of a turn: read the customer's messages and report the slots they state, through
+ * function calling. The tool's schema is built from the agent's slots, so arguments are validated
+ * (and repaired once) by the client; the customer's words travel as JSON data in the user message,
+ * and the system prompt (prompts/llm_extract.md) says they are never instructions. Values are then
+ * normalised like the degraded extractors' (cities to the operator's list).
+ */
+export async function interpretWithLlm(
+  llm: LlmClient,
+  def: AgentDefinition,
+  state: AgentState,
+  texts: string[],
+  systemPrompt: Prompt,
+): Promise<Interpretation> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [slot, spec] of Object.entries(def.slots)) shape[slot] = SLOT_SCHEMAS[spec.type].optional();
+  const result = await llm.callWithTools({
+    messages: [
+      {
+        role: "system",
+        content: renderPrompt(systemPrompt, {
+          fields: Object.entries(def.slots)
+            .map(([slot, spec]) => `${slot} (${spec.type})`)
+            .join(", "),
+          known: JSON.stringify(state.slots),
+        }),
+      },
+      { role: "user", content: JSON.stringify({ mensagens_do_cliente: texts }) },
+    ],
+    tools: [
+      {
+        name: "record_customer_data",
+        description: "Registra os dados que o cliente afirmou nas mensagens.",
+        schema: z.object(shape),
+      },
+    ],
+    temperature: 0,
+  });
+  if (!result.ok) return { slots: {}, usage: result.usage, outcome: result.reason };
+  const slots: Record<string, SlotValue> = {};
+  for (const call of result.toolCalls) {
+    for (const [slot, value] of Object.entries(call.args)) {
+      const spec = def.slots[slot];
+      if (!spec || value === undefined || value === null) continue;
+      if (spec.type === "city") {
+        const city = typeof value === "string" ? matchCity(value, def.data.cities)?.name : undefined;
+        if (city) slots[slot] = city;
+      } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+        slots[slot] = typeof value === "string" ? value.trim() : value;
+      }
+    }
+  }
+  return { slots, usage: result.usage, outcome: Object.keys(slots).length > 0 ? "extracted" : "nothing" };
+}
