@@ -7,6 +7,7 @@ import { z } from "zod";
 import { type Config, ConfigError, loadConfig } from "./config/loadConfig.ts";
 import { withLocalSecrets } from "./config/withLocalSecrets.ts";
 import { loadContent } from "./content/loadContent.ts";
+import { routeAgent } from "./content/parseRouting.ts";
 import { runTurn } from "./conversation/runTurn.ts";
 import { createPool } from "./db/createPool.ts";
 import { migrate, pendingMigrations, readMigrations } from "./db/migrate.ts";
@@ -48,6 +49,11 @@ export async function startService(
     rootDir?: string;
     /** Where agents/ and prompts/ are (default: the project root). */
     contentDir?: string;
+    /**
+     * The conversation clock: what turns (and the 24-hour window) take as "now". The story runner
+     * passes a fake one; transport timing (retries, rate limits) always runs on the real clock.
+     */
+    clock?: () => Date;
   } = {},
 ): Promise<Service> {
   const config = withLocalSecrets(loaded);
@@ -62,7 +68,7 @@ export async function startService(
   if (!appSecret || !verifyToken || !adminToken)
     throw new ConfigError(["webhook and admin secrets are missing"]);
 
-  const { agents, prompts } = await loadContent(options.contentDir ?? rootDir);
+  const { agents, prompts, routing } = await loadContent(options.contentDir ?? rootDir);
   if (config.LLM_BASE_URL && !prompts.has("llm.extract")) {
     throw new ConfigError([
       "LLM_BASE_URL is set but prompts/ has no llm.extract prompt (the LLM's instructions)",
@@ -94,7 +100,7 @@ export async function startService(
     return rows[0]?.n ?? 0;
   });
   const storeOptions = {
-    defaultAgentId: agents.keys().next().value ?? "echo",
+    routeAgent: (phoneNumberId: string) => routeAgent(routing, phoneNumberId),
     turnDebounceMs: config.TURN_DEBOUNCE_MS,
     turnMaxAttempts: config.TURN_MAX_ATTEMPTS,
   };
@@ -141,8 +147,15 @@ export async function startService(
               prompts,
               transport,
               metrics,
-              now,
+              now: options.clock ?? now,
               timeoutMs: config.TURN_TIMEOUT_MS,
+              llmPolicy: {
+                model: config.LLM_MODEL,
+                historyMessages: config.LLM_HISTORY_MESSAGES,
+                priceInputPerMTok: config.LLM_PRICE_INPUT_PER_MTOK,
+                priceOutputPerMTok: config.LLM_PRICE_OUTPUT_PER_MTOK,
+                dailyCapUsd: config.LLM_DAILY_COST_CAP_USD,
+              },
               ...(llm ? { llm } : {}),
             },
             conversationId,

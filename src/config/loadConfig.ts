@@ -68,6 +68,13 @@ export const configSchema = z.object({
   /** Failed LLM calls in a row that open the circuit (turns skip the LLM until a probe succeeds). */
   LLM_BREAKER_FAILURES: int(5, 1),
   LLM_BREAKER_COOLDOWN_MS: int(30000, 100),
+  /** Earlier messages (both sides) the LLM sees besides the slot summary; never the whole log. */
+  LLM_HISTORY_MESSAGES: int(8),
+  /** Model prices in USD per million tokens, for the recorded cost (0: cost not tracked). */
+  LLM_PRICE_INPUT_PER_MTOK: z.coerce.number().min(0).default(0),
+  LLM_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).default(0),
+  /** LLM spend per conversation per day (America/Sao_Paulo) after which its turns run in degraded mode. */
+  LLM_DAILY_COST_CAP_USD: z.coerce.number().min(0).default(0.25),
   /** Budget for a graceful shutdown after SIGTERM. */
   SHUTDOWN_TIMEOUT_MS: int(10000, 100),
 });

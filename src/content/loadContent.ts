@@ -6,12 +6,16 @@ import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
 import { checkAgent } from "../agents/runtime/checkAgent.ts";
 import { lineOf, parseAgent } from "./parseAgent.ts";
 import { type Prompt, parsePrompt } from "./parsePrompt.ts";
+import { parseRouting, type Routing } from "./parseRouting.ts";
 
 export type LoadedAgent = { definition: AgentDefinition; file: string; hash: string };
 export type Content = {
   agents: Map<string, LoadedAgent>;
   prompts: Map<string, Prompt>;
+  routing: Routing;
 };
+
+const ROUTING_FILE = "routing.yaml";
 
 export class ContentError extends Error {
   readonly problems: string[];
@@ -44,7 +48,7 @@ export async function loadContent(rootDir: string): Promise<Content> {
   const agents = new Map<string, LoadedAgent>();
   const agentDir = join(rootDir, "agents");
   const agentFiles = (await readdir(agentDir))
-    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .filter((f) => (f.endsWith(".yaml") || f.endsWith(".yml")) && f !== ROUTING_FILE)
     .sort();
   if (agentFiles.length === 0) problems.push(`${shown(agentDir)}: no agent definitions found`);
   for (const name of agentFiles) {
@@ -98,6 +102,20 @@ export async function loadContent(rootDir: string): Promise<Content> {
       .slice(0, 12);
     agents.set(def.id, { definition: def, file, hash });
   }
-  if (problems.length > 0) throw new ContentError(problems);
-  return { agents, prompts };
+  let routing: Routing | undefined;
+  const routingPath = join(agentDir, ROUTING_FILE);
+  const routingText = await readFile(routingPath, "utf8").catch(() => undefined);
+  if (routingText !== undefined) {
+    const result = parseRouting(routingText, shown(routingPath), new Set(agents.keys()));
+    if (result.ok) routing = result.routing;
+    else problems.push(...result.problems);
+  } else if (agents.size === 1) {
+    routing = { default: [...agents.keys()][0] ?? "", phoneNumbers: {} };
+  } else if (agents.size > 1) {
+    problems.push(
+      `${shown(routingPath)}: missing: with several agents, say which one answers new conversations (default: <agent id>)`,
+    );
+  }
+  if (problems.length > 0 || !routing) throw new ContentError(problems);
+  return { agents, prompts, routing };
 }

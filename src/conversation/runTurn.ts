@@ -2,7 +2,12 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { decideTurn, readAgentState } from "../agents/runtime/decideTurn.ts";
-import { interpretWithLlm } from "../agents/runtime/interpretWithLlm.ts";
+import {
+  type HistoryLine,
+  type Interpretation,
+  interpretWithLlm,
+} from "../agents/runtime/interpretWithLlm.ts";
+import type { Effect } from "../agents/runtime/transition.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import { type Prompt, renderPrompt } from "../content/parsePrompt.ts";
 import { prepared } from "../db/prepared.ts";
@@ -29,6 +34,24 @@ export type TurnDeps = {
   now: () => Date;
   /** Bound on one attempt; past it the transaction is abandoned and the job retried. */
   timeoutMs: number;
+  /** How much of the conversation the LLM sees, and what it may spend. */
+  llmPolicy?: LlmPolicy;
+};
+
+export type LlmPolicy = {
+  model: string;
+  historyMessages: number;
+  priceInputPerMTok: number;
+  priceOutputPerMTok: number;
+  dailyCapUsd: number;
+};
+
+const DEFAULT_POLICY: LlmPolicy = {
+  model: "unknown",
+  historyMessages: 8,
+  priceInputPerMTok: 0,
+  priceOutputPerMTok: 0,
+  dailyCapUsd: 0,
 };
 
 export type TurnResult =
@@ -100,7 +123,9 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       !agent.definition.silent_types.includes(r.type) && r.text?.trim() ? [r.text.trim()] : [],
     );
     const systemPrompt = deps.prompts.get("llm.extract");
-    let extracted: Awaited<ReturnType<typeof interpretWithLlm>>["slots"] | undefined;
+    const policy = deps.llmPolicy ?? DEFAULT_POLICY;
+    let extracted: Interpretation["slots"] | undefined;
+    let reading: Interpretation | undefined;
     if (
       deps.llm &&
       systemPrompt &&
@@ -108,18 +133,28 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       !before.done &&
       Object.keys(agent.definition.slots).length > 0
     ) {
-      const llmStarted = Date.now();
-      const reading = await interpretWithLlm(deps.llm, agent.definition, before, texts, systemPrompt);
-      extracted = reading.slots;
-      log.info(
-        {
-          llm: reading.outcome,
-          ms: Date.now() - llmStarted,
-          tokens: reading.usage,
-          slots: Object.keys(reading.slots),
-        },
-        "llm interpretation",
-      );
+      const spent = policy.dailyCapUsd > 0 ? await spentToday(db, conversationId, deps.now()) : 0;
+      if (policy.dailyCapUsd > 0 && spent >= policy.dailyCapUsd) {
+        log.warn(
+          { spentUsd: spent, capUsd: policy.dailyCapUsd },
+          "llm daily cost cap reached; degraded mode",
+        );
+      } else {
+        const history = await readHistory(db, conversationId, policy.historyMessages);
+        const llmStarted = Date.now();
+        reading = await interpretWithLlm(deps.llm, agent.definition, before, texts, systemPrompt, history);
+        extracted = reading.slots;
+        log.info(
+          {
+            llm: reading.outcome,
+            ms: Date.now() - llmStarted,
+            tokens: reading.usage,
+            history: history.length,
+            slots: Object.keys(reading.slots),
+          },
+          "llm interpretation",
+        );
+      }
     }
     const { state: after, effects } = decideTurn(
       agent.definition,
@@ -136,7 +171,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
         const prompt = deps.prompts.get(e.prompt);
         // Content validation at start-up guarantees every referenced prompt exists.
         if (!prompt) throw new Error(`prompt ${e.prompt} not loaded`);
-        return [{ type: "text", text: renderPrompt(prompt, e.vars) }];
+        const text = renderPrompt(prompt, e.vars);
+        return [e.buttons ? { type: "buttons", text, buttons: e.buttons } : { type: "text", text }];
       }),
     };
     for (const e of effects)
@@ -150,7 +186,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
            insert into turns (conversation_id, agent_id, agent_version, inbound_ids, state_before, state_after, started_at)
            values ($1, $2, $3, $4, $5, $6, $7) returning id),
          m as (update inbound_messages set processed_at = now(), turn_id = (select id from t) where id = any($4::bigint[])),
-         c as (update conversations set state = $6, agent_id = $2, agent_version = $3, updated_at = now() where id = $1)
+         c as (update conversations set state = $6, agent_id = $2, agent_version = $3, content_hash = $8,
+                                       updated_at = now() where id = $1)
          select id from t`,
         [
           conversationId,
@@ -160,11 +197,38 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
           JSON.stringify(before),
           JSON.stringify(decision.state),
           startedAt,
+          agent.hash,
         ],
       ),
     );
     const turnId = turn.rows[0]?.id;
     if (turnId === undefined) throw new Error("turn insert returned no id");
+    await recordEffects(
+      db,
+      { conversationId, turnId, agentId: agent.definition.id, version },
+      effects,
+      deps.now(),
+    );
+    if (reading) {
+      const cost =
+        (reading.usage.promptTokens * policy.priceInputPerMTok +
+          reading.usage.completionTokens * policy.priceOutputPerMTok) /
+        1_000_000;
+      await db.query(
+        `insert into llm_usage (conversation_id, turn_id, model, outcome, prompt_tokens, completion_tokens, cost_usd, at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          conversationId,
+          turnId,
+          policy.model,
+          reading.outcome,
+          reading.usage.promptTokens,
+          reading.usage.completionTokens,
+          cost,
+          deps.now(),
+        ],
+      );
+    }
     const recipient = conversation.customer_wa_id ?? conversation.customer_user_id;
     const replies = decision.replies.flatMap(splitLongText);
     let outbox: number[] = [];
@@ -212,6 +276,72 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     );
   }
   return result;
+}
+
+type TurnRef = { conversationId: number; turnId: number; agentId: string; version: string };
+
+/**
+ * The effects that are records rather than messages, in the turn's transaction: the lead with its
+ * outcome and slots, the consent ledger, and the hand-off flag the console lists.
+ */
+async function recordEffects(db: pg.PoolClient, turn: TurnRef, effects: Effect[], at: Date): Promise<void> {
+  for (const e of effects) {
+    if (e.type === "outcome") {
+      await db.query(
+        `insert into leads (conversation_id, agent_id, agent_version, outcome, slots, customer_wa_id, customer_name, created_at, updated_at)
+         select c.id, $2, $3, $4, $5, c.customer_wa_id, c.customer_name, $6, $6 from conversations c where c.id = $1
+         on conflict (conversation_id) do update
+           set agent_id = excluded.agent_id, agent_version = excluded.agent_version, outcome = excluded.outcome,
+               slots = excluded.slots, updated_at = excluded.updated_at`,
+        [turn.conversationId, turn.agentId, turn.version, e.outcome, JSON.stringify(e.slots), at],
+      );
+    } else if (e.type === "opt_out") {
+      await db.query(
+        `with l as (insert into consent_events (conversation_id, opted_out, source, detail, turn_id, at)
+                    values ($1, true, 'keyword', $2, $3, $4))
+         update conversations set opted_out_at = coalesce(opted_out_at, $4) where id = $1`,
+        [turn.conversationId, e.text.slice(0, 200), turn.turnId, at],
+      );
+    } else if (e.type === "handoff") {
+      await db.query("update conversations set handoff_at = coalesce(handoff_at, $2) where id = $1", [
+        turn.conversationId,
+        at,
+      ]);
+    }
+  }
+}
+
+/** Spend of the conversation's LLM calls since midnight in São Paulo (the clock passed in). */
+async function spentToday(db: pg.PoolClient, conversationId: number, now: Date): Promise<number> {
+  const { rows } = await db.query<{ spent: string }>(
+    `select coalesce(sum(cost_usd), 0)::text as spent from llm_usage
+      where conversation_id = $1
+        and at >= date_trunc('day', $2::timestamptz at time zone 'America/Sao_Paulo') at time zone 'America/Sao_Paulo'`,
+    [conversationId, now],
+  );
+  return Number(rows[0]?.spent ?? 0);
+}
+
+/**
+ * The last messages of both sides before this turn, oldest first: the LLM's bounded view of the
+ * conversation. Ordered by turn (inbound before the replies it got), so the fake clock of stories
+ * and Meta's timestamps never mix with the database's clock.
+ */
+async function readHistory(db: pg.PoolClient, conversationId: number, limit: number): Promise<HistoryLine[]> {
+  if (limit <= 0) return [];
+  const { rows } = await db.query<{ who: string; text: string }>(
+    `select who, text from (
+       select 'cliente' as who, text, turn_id, 0 as side, id from inbound_messages
+        where conversation_id = $1 and processed_at is not null and text is not null and text <> ''
+       union all
+       select 'empresa', payload->>'text', turn_id, 1, id from outbox
+        where conversation_id = $1 and payload->>'text' is not null
+     ) h order by turn_id desc nulls last, side desc, id desc limit $2`,
+    [conversationId, limit],
+  );
+  return rows
+    .reverse()
+    .map((r) => ({ from: r.who === "cliente" ? "cliente" : "empresa", text: r.text.slice(0, 1000) }));
 }
 
 function splitLongText(message: OutboundMessage): OutboundMessage[] {

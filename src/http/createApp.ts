@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Express } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { addJob } from "../queue/addJob.ts";
 import { listDeadJobs } from "../queue/deadJobs.ts";
@@ -84,6 +85,26 @@ export function createApp(deps: AppDeps): Express {
     } finally {
       client.release();
     }
+  });
+  admin.post("/admin/conversations/:id/messages", async (req, res) => {
+    const id = z.coerce.number().int().positive().safeParse(req.params.id);
+    const body = z
+      .strictObject({
+        text: z.string().trim().min(1).max(20_000),
+        operator: z.string().max(80).default("admin"),
+      })
+      .safeParse(req.body);
+    if (!id.success || !body.success) {
+      res.status(400).json({
+        error: id.success
+          ? (body.error?.message ?? "bad body")
+          : "conversation id must be a positive integer",
+      });
+      return;
+    }
+    const result = await sendOperatorReply(deps.pool, id.data, body.data.text, body.data.operator);
+    const status = { queued: 201, no_conversation: 404, opted_out: 409, no_recipient: 409 }[result.kind];
+    res.status(status).json(result);
   });
   if (deps.sandbox) {
     admin.get("/sandbox/messages", async (req, res) => {

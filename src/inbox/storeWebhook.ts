@@ -4,7 +4,8 @@ import { applyStatusEvents } from "../delivery/applyStatusEvents.ts";
 import type { InboundMessage, ParsedWebhook } from "../webhook/parseWebhook.ts";
 
 export type StoreWebhookOptions = {
-  defaultAgentId: string;
+  /** The agent a new conversation starts in (agents/routing.yaml), by the business number written to. */
+  routeAgent: (phoneNumberId: string) => string;
   turnDebounceMs: number;
   turnMaxAttempts: number;
 };
@@ -106,7 +107,7 @@ async function storeMessages(
   const conversationOf = await resolveConversations(
     db,
     messages.map((m) => m.message),
-    options.defaultAgentId,
+    options.routeAgent,
   );
   // Insert, move the 24-hour window and add one debounced turn job per conversation, in one
   // statement. The window runs from the customer's last message by Meta's clock; only rows whose
@@ -162,7 +163,7 @@ async function storeMessages(
 async function resolveConversations(
   db: Queryable,
   messages: InboundMessage[],
-  agentId: string,
+  routeAgent: (phoneNumberId: string) => string,
 ): Promise<(m: InboundMessage) => number> {
   const customers = new Map<string, InboundMessage>();
   for (const m of messages) {
@@ -223,7 +224,8 @@ async function resolveConversations(
   if (missing.length > 0) {
     const created = await db.query<{ id: number; phone_number_id: string; customer_key: string }>(
       `insert into conversations (phone_number_id, customer_key, customer_wa_id, customer_user_id, customer_name, agent_id)
-       select pn, key, wa, uid, name, $6 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as x(pn, key, wa, uid, name)
+       select pn, key, wa, uid, name, agent
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) as x(pn, key, wa, uid, name, agent)
        on conflict (phone_number_id, customer_key)
          do update set customer_name = coalesce(excluded.customer_name, conversations.customer_name)
        returning id, phone_number_id, customer_key`,
@@ -233,7 +235,7 @@ async function resolveConversations(
         missing.map((m) => m.customerWaId ?? null),
         missing.map((m) => m.customerUserId ?? null),
         missing.map((m) => m.customerName ?? null),
-        agentId,
+        missing.map((m) => routeAgent(m.phoneNumberId)),
       ],
     );
     for (const r of created.rows) idOf.set(`${r.phone_number_id}\u0001${r.customer_key}`, r.id);

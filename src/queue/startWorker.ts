@@ -42,44 +42,74 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     // With a local queue, jobs are locked under the pool's id, not a worker's.
     workerIds.add(workerPool.id);
   });
-  const runner = await run({
-    pgPool: pool,
-    concurrency: options.concurrency,
-    pollInterval: options.pollIntervalMs,
-    noHandleSignals: true,
-    taskList: options.tasks,
-    events,
-    preset: {
-      worker: {
-        // Fetch and lock a batch of ready jobs per round trip instead of one per worker: far fewer
-        // queries under load. Jobs held locally by a killed process are freed by the heartbeat sweep.
-        localQueue: { size: options.concurrency * 2 },
-        // Complete jobs finishing in the same tick with one statement.
-        completeJobBatchDelay: 0,
-        failJobBatchDelay: 0,
-      },
-    },
-    logger: new GraphileLogger((scope) => (level, message, meta) => {
-      const method = level === "error" ? "error" : level === "warning" ? "warn" : "debug";
-      logger[method]({ graphile: scope, ...meta }, message);
-    }),
-  });
-  runner.events.on("worker:create", ({ worker }) => {
+  events.on("worker:create", ({ worker }) => {
     workerIds.add(worker.workerId);
     void beat().catch(() => undefined);
   });
-  runner.events.on("job:error", ({ job, error }) =>
+  events.on("job:error", ({ job, error }) =>
     logger.warn(
       { jobId: job.id, task: job.task_identifier, attempt: job.attempts, err: String(error) },
       "job failed",
     ),
   );
-  runner.events.on("job:failed", ({ job, error }) =>
+  events.on("job:failed", ({ job, error }) =>
     logger.error(
       { jobId: job.id, task: job.task_identifier, err: String(error) },
       "job dead after max attempts",
     ),
   );
+
+  const startRunner = () =>
+    run({
+      pgPool: pool,
+      concurrency: options.concurrency,
+      pollInterval: options.pollIntervalMs,
+      noHandleSignals: true,
+      taskList: options.tasks,
+      events,
+      preset: {
+        worker: {
+          // Fetch and lock a batch of ready jobs per round trip instead of one per worker: far fewer
+          // queries under load. Jobs held locally by a killed process are freed by the heartbeat sweep.
+          localQueue: { size: options.concurrency * 2 },
+          // Complete jobs finishing in the same tick with one statement.
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+        },
+      },
+      logger: new GraphileLogger((scope) => (level, message, meta) => {
+        const method = level === "error" ? "error" : level === "warning" ? "warn" : "debug";
+        logger[method]({ graphile: scope, ...meta }, message);
+      }),
+    });
+
+  let runner = await startRunner();
+  // graphile-worker stops its whole runner when it cannot record a job's failure (the database
+  // went away mid-job): the process would live on and run nothing. Start a new runner instead,
+  // and forget the old one's ids: its jobs stay locked under ids nobody beats for any more, so
+  // the sweep below frees them after staleAfterMs, exactly as for a killed process.
+  const supervise = (current: Runner): void => {
+    void current.promise
+      .catch(() => undefined)
+      .then(async () => {
+        if (stopped) return;
+        workerIds.clear();
+        logger.error("job runner stopped on its own (database lost?); starting a new one");
+        for (let attempt = 1; !stopped; attempt++) {
+          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+          if (stopped) return;
+          try {
+            runner = await startRunner();
+            logger.warn({ attempt }, "job runner restarted");
+            supervise(runner);
+            return;
+          } catch (err) {
+            logger.warn({ attempt, err: String(err) }, "job runner restart failed; retrying");
+          }
+        }
+      });
+  };
+  supervise(runner);
 
   async function beat(): Promise<void> {
     if (stopped || workerIds.size === 0) return;
@@ -122,12 +152,14 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   timer.unref();
 
   return {
-    runner,
+    get runner() {
+      return runner;
+    },
     running: () => !stopped,
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await runner.stop();
+      await runner.stop().catch(() => undefined);
       await pool
         .query("delete from worker_heartbeats where worker_id = any($1::text[])", [[...workerIds]])
         .catch(() => undefined);

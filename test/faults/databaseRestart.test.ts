@@ -56,7 +56,15 @@ test("PostgreSQL restarted under load: 503 while down, recovery without help, no
     await new Promise((r) => setTimeout(r, 2000));
     stopFeeding = true;
     await feeder;
-    await waitUntilSettled(cluster.db, expected.length, 120_000);
+    await waitUntilSettled(cluster.db, expected.length, 120_000).catch(async (err: unknown) => {
+      const jobs = await cluster.db.query(
+        "select task_identifier, attempts, locked_by, run_at, left(last_error, 120) as e from graphile_worker.jobs limit 10",
+      );
+      const outbox = await cluster.db.query("select status, count(*)::int from outbox group by status");
+      throw new Error(
+        `${String(err)}\njobs: ${JSON.stringify(jobs.rows)}\noutbox: ${JSON.stringify(outbox.rows)}\nworker: ${cluster.workers[0]?.output().slice(-3000)}`,
+      );
+    });
     await waitFor("replies after recovery", async () =>
       lostAndDoubled(expected, cluster.graph).lost.length === 0 ? true : undefined,
     ).catch(() => undefined);

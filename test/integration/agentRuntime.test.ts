@@ -22,7 +22,7 @@ before(async () => {
       WHATSAPP_GRAPH_BASE_URL: graph.baseUrl,
       TURN_DEBOUNCE_MS: "100",
     },
-    { contentDir: fileURLToPath(new URL("../fixtures/content", import.meta.url)) },
+    { contentDir: fileURLToPath(new URL("../stories/demo", import.meta.url)) },
   );
 });
 after(async () => {
@@ -33,7 +33,12 @@ after(async () => {
 const repliesTo = (customer: string) =>
   graph.sent
     .filter((s) => s.body.to === `+${customer}`)
-    .map((s) => (s.body.text as { body: string } | undefined)?.body ?? "");
+    .map(
+      (s) =>
+        (s.body.text as { body: string } | undefined)?.body ??
+        (s.body.interactive as { body: { text: string } } | undefined)?.body.text ??
+        "",
+    );
 
 async function say(customer: string, text: string, expectedReplies: number): Promise<string[]> {
   await svc.post(textWebhook({ from: customer, text }));
@@ -60,11 +65,27 @@ test("a cooperative customer is qualified: questions in order, slots stored, fin
   assert.equal((await say(c, "moro em recife", 3))[2], "Quanto vem, em média, a sua conta de luz por mês?");
   assert.equal(
     (await say(c, "uns 450 reais", 4))[3],
+    "E o imóvel onde a conta chega é casa, apartamento ou comércio?",
+  );
+  assert.equal(
+    (await say(c, "Casa", 5))[4],
     "Ótimo, Maria Souza! Com uma conta de R$ 450 você pode economizar com a assinatura.",
   );
   const state = await stateOf(c);
   assert.equal(state?.state, "qualified");
-  assert.deepEqual(state?.slots, { name: "Maria Souza", city: "Recife", monthly_bill_brl: 450 });
+  const slots = { name: "Maria Souza", city: "Recife", monthly_bill_brl: 450, property_type: "casa" };
+  assert.deepEqual(state?.slots, slots);
+  const question = graph.sent.filter((s) => s.body.to === `+${c}`)[3]?.body;
+  assert.equal(question?.type, "interactive", "a choice is asked with reply buttons");
+  const lead = await svc.db.query(
+    "select l.outcome, l.slots, l.customer_wa_id from leads l join conversations c on c.id = l.conversation_id where c.customer_wa_id = $1",
+    [c],
+  );
+  assert.deepEqual(
+    lead.rows,
+    [{ outcome: "qualified", slots, customer_wa_id: c }],
+    "the lead is persisted with the turn",
+  );
 });
 
 test("a burst that answers several questions gets one reply: the next open question", async () => {
@@ -90,6 +111,12 @@ test("opting out ends the conversation with one confirmation; nothing after it",
   await say(c, "Oi", 1);
   assert.equal((await say(c, "PARAR", 2))[1], "Tudo bem, você não vai mais receber mensagens nossas.");
   assert.equal((await stateOf(c))?.state, "opted_out");
+  const consent = await svc.db.query(
+    `select e.opted_out, e.source, e.detail, c.opted_out_at is not null as flagged
+       from consent_events e join conversations c on c.id = e.conversation_id where c.customer_wa_id = $1`,
+    [c],
+  );
+  assert.deepEqual(consent.rows, [{ opted_out: true, source: "keyword", detail: "PARAR", flagged: true }]);
   await svc.post(textWebhook({ from: c, text: "Maria" }));
   await new Promise((r) => setTimeout(r, 700));
   assert.equal(repliesTo(c).length, 2, "no reply after the opt-out");

@@ -30,7 +30,7 @@ before(async () => {
       LLM_BREAKER_FAILURES: "2",
       LLM_BREAKER_COOLDOWN_MS: "60000",
     },
-    { contentDir: fileURLToPath(new URL("../fixtures/content", import.meta.url)) },
+    { contentDir: fileURLToPath(new URL("../stories/demo", import.meta.url)) },
   );
 });
 after(async () => {

@@ -14,13 +14,14 @@ import {
 } from "../../src/agents/runtime/transition.ts";
 
 const demo = agentDefinitionSchema.parse(
-  parse(readFileSync(new URL("../fixtures/content/agents/demo_qualify.yaml", import.meta.url), "utf8")),
+  parse(readFileSync(new URL("../stories/demo/agents/demo_qualify.yaml", import.meta.url), "utf8")),
 );
 const PROMPTS = new Set([
   "demo.ask_name",
   "demo.ask_name_again",
   "demo.ask_city",
   "demo.ask_bill",
+  "demo.ask_property",
   "demo.qualified",
   "demo.below_minimum",
   "demo.opted_out",
@@ -53,25 +54,59 @@ test("a cooperative customer is qualified in degraded mode, one question per mes
     say("meu nome é Maria"),
     say("moro em recife"),
     say("uns 450 reais"),
+    say("é apto"),
   ]);
   assert.deepEqual(r.effects.map(prompts), [
     ["demo.ask_name"],
     ["demo.ask_city"],
     ["demo.ask_bill"],
+    ["demo.ask_property"],
     ["demo.qualified"],
   ]);
+  const slots = { name: "Maria", city: "Recife", monthly_bill_brl: 450, property_type: "apartamento" };
   assert.deepEqual(
-    r.effects[3]?.filter((e) => e.type === "outcome"),
-    [{ type: "outcome", outcome: "qualified" }],
+    r.effects[4]?.filter((e) => e.type === "outcome"),
+    [{ type: "outcome", outcome: "qualified", slots }],
+    "the outcome carries the slots the lead is persisted with",
   );
-  assert.deepEqual(r.state.slots, { name: "Maria", city: "Recife", monthly_bill_brl: 450 });
+  assert.deepEqual(r.state.slots, slots);
   assert.equal(r.state.done, true);
-  const reply = r.effects[3]?.find((e) => e.type === "reply");
+  const reply = r.effects[4]?.find((e) => e.type === "reply");
   assert.deepEqual(reply?.type === "reply" ? reply.vars : {}, {
     name: "Maria",
     city: "Recife",
     monthly_bill_brl: "450",
+    property_type: "apartamento",
   });
+});
+
+test("a choice slot is asked with reply buttons and understood by title, alias, accents or id", () => {
+  const asked = run(demo, [{ type: "start" }, say("Maria"), say("Recife"), say("450")]);
+  const question = asked.effects.at(-1)?.find((e) => e.type === "reply");
+  assert.deepEqual(question?.type === "reply" ? question.buttons : undefined, [
+    { id: "casa", title: "Casa" },
+    { id: "apartamento", title: "Apartamento" },
+    { id: "comercio", title: "Comércio" },
+  ]);
+  for (const [answer, id] of [
+    ["Comércio", "comercio"],
+    ["comercio", "comercio"],
+    ["é uma loja", "comercio"],
+    ["CASA", "casa"],
+    ["moro em apartamento", "apartamento"],
+  ] as const) {
+    const r = transition(demo, asked.state, say(answer), NOW, ctx);
+    assert.equal(r.state.slots.property_type, id, answer);
+  }
+  const unsure = transition(demo, asked.state, say("casa ou apartamento, não sei"), NOW, ctx);
+  assert.equal(unsure.state.slots.property_type, undefined, "two options named: none picked");
+  assert.equal(unsure.state.misses, 1);
+});
+
+test("opting out is recorded as an effect for the consent ledger", () => {
+  const r = run(demo, [{ type: "start" }, say("Maria"), say("não quero mais receber mensagens")]);
+  assert.ok(r.effects.at(-1)?.some((e) => e.type === "opt_out"));
+  assert.ok(r.effects.at(-1)?.some((e) => e.type === "outcome" && e.outcome === "opted_out"));
 });
 
 test("a bill under the minimum ends below_minimum", () => {
@@ -86,7 +121,7 @@ test("what the LLM extracted fills several slots and skips the questions already
     { type: "extracted", slots: { name: "Ana", city: "Recife" } },
     say("R$ 1.200,00"),
   ]);
-  assert.deepEqual(r.effects.map(prompts), [["demo.ask_name"], ["demo.ask_bill"], ["demo.qualified"]]);
+  assert.deepEqual(r.effects.map(prompts), [["demo.ask_name"], ["demo.ask_bill"], ["demo.ask_property"]]);
   const ignored = run(demo, [{ type: "start" }, { type: "extracted", slots: { discount: 90 } }]);
   assert.deepEqual(ignored.state.slots, {}, "slots the agent does not declare are ignored");
 });

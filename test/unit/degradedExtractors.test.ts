@@ -85,6 +85,8 @@ test("cities: accents, typos, nicknames, inside a sentence", () => {
   assert.equal(city("errei, moro em Niterói"), "Niterói");
   assert.equal(city("rio branco"), "Rio Branco", "the longer name wins over the nickname inside it");
   assert.equal(city("Recif"), "Recife");
+  assert.equal(city("Moro em Recife, PE"), "Recife", "punctuation before the UF");
+  assert.equal(city("Recife - PE"), "Recife");
   assert.equal(city("Manaus"), undefined, "not in the operator's list");
 });
 
@@ -104,7 +106,15 @@ test("names given as answers", () => {
   assert.equal(extractName("meu nome é joão da silva"), "João da Silva");
   assert.equal(extractName("Oi, me chamo Ana Paula"), "Ana Paula");
   assert.equal(extractName("sou a carla"), "Carla");
-  for (const t of ["sim", "450", "quanto custa?", "quero saber do desconto na minha conta de luz agora"]) {
+  for (const t of [
+    "sim",
+    "450",
+    "Boa tarde",
+    "boa noite!",
+    "Beleza",
+    "quanto custa?",
+    "quero saber do desconto na minha conta de luz agora",
+  ]) {
     assert.equal(extractName(t), undefined, t);
   }
 });

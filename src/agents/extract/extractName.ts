@@ -15,6 +15,14 @@ const NOT_NAMES = new Set([
   "quero",
   "tudo",
   "bem",
+  "boa",
+  "boas",
+  "beleza",
+  "opa",
+  "eai",
+  "salve",
+  "hello",
+  "hi",
 ]);
 
 /**

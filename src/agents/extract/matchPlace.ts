@@ -1,4 +1,4 @@
-import { editDistance, normalizeText, typoBudget } from "./normalizeText.ts";
+import { editDistance, normalizeText, normalizeWords, typoBudget } from "./normalizeText.ts";
 
 export const UFS: Record<string, string> = {
   AC: "Acre",
@@ -65,7 +65,8 @@ const COMMON_TWO_LETTER_WORDS = new Set(["pa", "to", "se", "es", "ma", "am", "al
  * "belo horisonte"). A UF in the text ("Rio Branco AC") disambiguates.
  */
 export function matchCity(text: string, cities: readonly City[]): City | undefined {
-  const t = normalizeText(text);
+  // Without punctuation: "Recife, PE" and "Recife - PE" are the same answer.
+  const t = normalizeWords(text).replace(/\s-\s/g, " ");
   const uf = matchUfCode(t);
   const candidates = uf ? cities.filter((c) => c.uf === uf) : cities;
   let phrase: { city: City; length: number } | undefined;

@@ -1,10 +1,30 @@
 import { z } from "zod";
+import { LIMITS } from "../../whatsapp/constants.ts";
 
 const guardRef = z.strictObject({
   guard: z.string(),
   /** Arguments passed to the guard (slot names, thresholds); each guard validates its own. */
   args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
+
+const optionSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9_]+$/, "lowercase letters, digits and _"),
+  /** What the reply button shows (WhatsApp allows 20 characters). */
+  title: z.string().min(1).max(LIMITS.buttonTitle),
+  /** Other words customers type for this option ("apartamento" for "Apto"). */
+  aliases: z.array(z.string()).default([]),
+});
+
+const slotSchema = z
+  .strictObject({
+    type: z.enum(["name", "city", "money", "yes_no", "email", "text", "choice"]),
+    /** For `choice`: the options, offered as reply buttons when the slot is asked. */
+    options: z.array(optionSchema).min(2).max(LIMITS.buttons).optional(),
+  })
+  .refine((s) => (s.type === "choice") === (s.options !== undefined), {
+    message: "a choice slot needs options (2 to 3, sent as reply buttons); other types take none",
+  });
+export type SlotSpec = z.infer<typeof slotSchema>;
 
 const stateSchema = z.strictObject({
   /** Ask for this slot with this prompt when entering the state. */
@@ -27,10 +47,7 @@ export const agentDefinitionSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/),
   version: z.union([z.string(), z.number()]).transform(String),
   description: z.string().optional(),
-  slots: z.record(
-    z.string(),
-    z.strictObject({ type: z.enum(["name", "city", "money", "yes_no", "email", "text"]) }),
-  ),
+  slots: z.record(z.string(), slotSchema),
   initial: z.string(),
   /** Handled before anything else, in any state. */
   global: z

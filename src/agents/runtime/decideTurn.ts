@@ -3,6 +3,7 @@ import { detectIntent } from "../extract/detectIntent.ts";
 import type { AgentDefinition } from "./agentDefinition.ts";
 import {
   type AgentState,
+  askEffect,
   type Effect,
   initialState,
   type SlotValue,
@@ -78,10 +79,7 @@ export function decideTurn(
     take(step.effects);
     const asked = def.states[state.state]?.ask;
     // Still on a question the LLM could not answer: ask it (again).
-    if (asked && replies.length === 0) {
-      const vars = Object.fromEntries(Object.entries(state.slots).map(([k, v]) => [k, String(v)]));
-      replies = [{ type: "reply", prompt: asked.prompt, vars }];
-    }
+    if (asked && replies.length === 0) replies = [askEffect(def, state, false)];
     return { state, effects: [...replies, ...others] };
   }
   for (const m of answerable) {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { type Prompt, renderPrompt } from "../../content/parsePrompt.ts";
 import type { LlmClient, Usage } from "../../tools/llm/createLlmClient.ts";
 import { matchCity } from "../extract/matchPlace.ts";
-import type { AgentDefinition } from "./agentDefinition.ts";
+import type { AgentDefinition, SlotSpec } from "./agentDefinition.ts";
 import type { AgentState, SlotValue } from "./transition.ts";
 
 const SLOT_SCHEMAS = {
@@ -13,6 +13,15 @@ const SLOT_SCHEMAS = {
   email: z.email(),
   text: z.string().min(1).max(500),
 } as const;
+
+function slotSchema(spec: SlotSpec): z.ZodType {
+  if (spec.type !== "choice") return SLOT_SCHEMAS[spec.type];
+  const [first, ...rest] = (spec.options ?? []).map((o) => o.id);
+  return first === undefined ? z.never() : z.enum([first, ...rest]);
+}
+
+/** A line of the bounded history window the LLM sees (oldest first). */
+export type HistoryLine = { from: "cliente" | "empresa"; text: string };
 
 export type Interpretation = { slots: Record<string, SlotValue>; usage: Usage; outcome: string };
 
@@ -29,21 +38,34 @@ export async function interpretWithLlm(
   state: AgentState,
   texts: string[],
   systemPrompt: Prompt,
+  /** The last messages before this turn, so "sim" or "a segunda" can be read in context. */
+  history: readonly HistoryLine[] = [],
 ): Promise<Interpretation> {
   const shape: Record<string, z.ZodType> = {};
-  for (const [slot, spec] of Object.entries(def.slots)) shape[slot] = SLOT_SCHEMAS[spec.type].optional();
+  for (const [slot, spec] of Object.entries(def.slots)) shape[slot] = slotSchema(spec).optional();
   const result = await llm.callWithTools({
     messages: [
       {
         role: "system",
         content: renderPrompt(systemPrompt, {
           fields: Object.entries(def.slots)
-            .map(([slot, spec]) => `${slot} (${spec.type})`)
+            .map(([slot, spec]) =>
+              spec.options
+                ? `${slot} (uma de: ${spec.options.map((o) => `${o.id} = ${o.title}`).join("; ")})`
+                : `${slot} (${spec.type})`,
+            )
             .join(", "),
           known: JSON.stringify(state.slots),
         }),
       },
-      { role: "user", content: JSON.stringify({ mensagens_do_cliente: texts }) },
+      {
+        role: "user",
+        content: JSON.stringify(
+          history.length > 0
+            ? { conversa_anterior: history, mensagens_do_cliente: texts }
+            : { mensagens_do_cliente: texts },
+        ),
+      },
     ],
     tools: [
       {

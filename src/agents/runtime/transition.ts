@@ -1,10 +1,11 @@
 import { detectIntent } from "../extract/detectIntent.ts";
 import { extractEmail } from "../extract/extractContact.ts";
 import { extractName } from "../extract/extractName.ts";
+import { matchOption } from "../extract/matchOption.ts";
 import { type City, matchCity } from "../extract/matchPlace.ts";
 import { parseMoneyBrl } from "../extract/parseMoneyBrl.ts";
 import { parseYesNo } from "../extract/parseYesNo.ts";
-import type { AgentDefinition } from "./agentDefinition.ts";
+import type { AgentDefinition, SlotSpec } from "./agentDefinition.ts";
 import { guards } from "./guards.ts";
 
 export type SlotValue = string | number | boolean;
@@ -23,10 +24,15 @@ export type AgentEvent =
   /** Values the LLM extracted through function calling (already validated with zod). */
   | { type: "extracted"; slots: Record<string, SlotValue> };
 
+export type Button = { id: string; title: string };
 export type Effect =
-  | { type: "reply"; prompt: string; vars: Record<string, string> }
-  | { type: "outcome"; outcome: string }
-  | { type: "handoff" };
+  /** Send the prompt rendered with vars; with buttons, as an interactive reply-button message. */
+  | { type: "reply"; prompt: string; vars: Record<string, string>; buttons?: Button[] }
+  /** The conversation reached an outcome: persist the lead with the slots. */
+  | { type: "outcome"; outcome: string; slots: Record<string, SlotValue> }
+  | { type: "handoff" }
+  /** The customer asked to stop: record it in the consent ledger. */
+  | { type: "opt_out"; text: string };
 
 /** Operator data the extractors need (the city list), passed in, never read here. */
 export type TransitionContext = { cities: readonly City[] };
@@ -54,15 +60,18 @@ export function transition(
 
   if (event.type === "message") {
     const intent = event.text ? detectIntent(event.text) : undefined;
-    if (intent === "opt_out" && def.global.opt_out) return enter(def, s, def.global.opt_out.to, effects);
+    if (intent === "opt_out" && def.global.opt_out) {
+      effects.push({ type: "opt_out", text: event.text ?? "" });
+      return enter(def, s, def.global.opt_out.to, effects);
+    }
     if (intent === "human" && def.global.human) return enter(def, s, def.global.human.to, effects);
     const asked = def.states[s.state]?.ask;
     if (asked) {
-      const value = event.text ? extractSlot(def.slots[asked.slot]?.type, event.text, ctx) : undefined;
+      const value = event.text ? extractSlot(def.slots[asked.slot], event.text, ctx) : undefined;
       if (value === undefined) {
         s = { ...s, misses: s.misses + 1 };
         if (s.misses >= def.max_misses && def.handoff_state) return enter(def, s, def.handoff_state, effects);
-        effects.push({ type: "reply", prompt: asked.reprompt ?? asked.prompt, vars: varsOf(s) });
+        effects.push(askEffect(def, s, true));
         return { state: s, effects };
       }
       s.slots[asked.slot] = value;
@@ -88,7 +97,7 @@ function settle(def: AgentDefinition, s: AgentState, effects: Effect[], announce
       entered = true;
       continue;
     }
-    if (entered && node.ask) effects.push({ type: "reply", prompt: node.ask.prompt, vars: varsOf(state) });
+    if (entered && node.ask) effects.push(askEffect(def, state, false));
     return { state, effects };
   }
   throw new Error(`agent ${def.id}: transitions loop without asking anything`);
@@ -101,17 +110,34 @@ function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[
 function finish(def: AgentDefinition, s: AgentState, effects: Effect[]) {
   const node = def.states[s.state];
   if (node?.say) effects.push({ type: "reply", prompt: node.say, vars: varsOf(s) });
-  if (node?.outcome) effects.push({ type: "outcome", outcome: node.outcome });
+  if (node?.outcome) effects.push({ type: "outcome", outcome: node.outcome, slots: { ...s.slots } });
   if (s.state === def.handoff_state || s.state === def.global.human?.to) effects.push({ type: "handoff" });
   return { state: { ...s, done: true }, effects };
+}
+
+/** The question of the state `s` is in (its reprompt after a miss), with buttons for a choice slot. */
+export function askEffect(def: AgentDefinition, s: AgentState, again: boolean): Effect {
+  const ask = def.states[s.state]?.ask;
+  if (!ask) throw new Error(`state ${s.state} asks nothing`);
+  const options = def.slots[ask.slot]?.options;
+  return {
+    type: "reply",
+    prompt: again ? (ask.reprompt ?? ask.prompt) : ask.prompt,
+    vars: varsOf(s),
+    ...(options ? { buttons: options.map((o) => ({ id: o.id, title: o.title })) } : {}),
+  };
 }
 
 function varsOf(s: AgentState): Record<string, string> {
   return Object.fromEntries(Object.entries(s.slots).map(([k, v]) => [k, String(v)]));
 }
 
-function extractSlot(type: string | undefined, text: string, ctx: TransitionContext): SlotValue | undefined {
-  switch (type) {
+function extractSlot(
+  spec: SlotSpec | undefined,
+  text: string,
+  ctx: TransitionContext,
+): SlotValue | undefined {
+  switch (spec?.type) {
     case "name":
       return extractName(text);
     case "city":
@@ -124,6 +150,8 @@ function extractSlot(type: string | undefined, text: string, ctx: TransitionCont
       return extractEmail(text);
     case "text":
       return text.trim() || undefined;
+    case "choice":
+      return matchOption(text, spec.options ?? []);
     default:
       return undefined;
   }

@@ -1,0 +1,22 @@
+import { normalizeWords } from "./normalizeText.ts";
+
+export type Option = { id: string; title: string; aliases: readonly string[] };
+
+/**
+ * Which option of a choice the customer picked: a tapped button arrives as its title, a typed
+ * answer may be the title, an alias or the id, with or without accents ("apto", "Apartamento").
+ * Exact matches first; then an option whose words all appear in the text — only when exactly one
+ * option does, so "casa ou apartamento?" picks nothing.
+ */
+export function matchOption(text: string, options: readonly Option[]): string | undefined {
+  const said = normalizeWords(text);
+  if (!said) return undefined;
+  const names = (o: Option) => [o.id.replace(/_/g, " "), o.title, ...o.aliases].map(normalizeWords);
+  const exact = options.find((o) => names(o).includes(said));
+  if (exact) return exact.id;
+  const words = new Set(said.split(" "));
+  const hits = options.filter((o) =>
+    names(o).some((n) => n.length > 0 && n.split(" ").every((w) => words.has(w))),
+  );
+  return hits.length === 1 ? hits[0]?.id : undefined;
+}

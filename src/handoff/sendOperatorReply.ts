@@ -1,0 +1,65 @@
+import type pg from "pg";
+import { withTransaction } from "../db/withTransaction.ts";
+import { splitText } from "../outbound/splitText.ts";
+import { addJob } from "../queue/addJob.ts";
+import { LIMITS } from "../whatsapp/constants.ts";
+
+export type OperatorReplyResult =
+  | { kind: "queued"; outboxIds: number[] }
+  | { kind: "no_conversation" }
+  | { kind: "opted_out" }
+  | { kind: "no_recipient" };
+
+/**
+ * A person answers a conversation (console or admin API): the text goes through the same outbox
+ * as the agent's replies (same ordering, rate limits and once-only sending), marked as written by
+ * an operator. Never to a contact who opted out. The agent's state is left alone: while the
+ * conversation is handed off the agent does not answer.
+ */
+export async function sendOperatorReply(
+  pool: pg.Pool,
+  conversationId: number,
+  text: string,
+  operator: string,
+): Promise<OperatorReplyResult> {
+  return withTransaction(pool, async (db) => {
+    const { rows } = await db.query<{
+      phone_number_id: string;
+      recipient: string | null;
+      opted_out: boolean;
+      turn_id: number | null;
+    }>(
+      `select phone_number_id, coalesce(customer_wa_id, customer_user_id) as recipient,
+              opted_out_at is not null as opted_out,
+              (select max(id) from turns t where t.conversation_id = c.id) as turn_id
+         from conversations c where id = $1 for update`,
+      [conversationId],
+    );
+    const c = rows[0];
+    if (!c) return { kind: "no_conversation" };
+    if (c.opted_out) return { kind: "opted_out" };
+    if (!c.recipient) return { kind: "no_recipient" };
+    const outboxIds: number[] = [];
+    for (const part of splitText(text, LIMITS.textBody)) {
+      // The turn it follows (for the LLM's history order); null before the first turn.
+      const inserted = await db.query<{ id: number }>(
+        `insert into outbox (conversation_id, turn_id, seq, phone_number_id, recipient, kind, payload, author)
+         select $1, $2, coalesce(max(seq), 0) + 1, $3, $4, 'text', $5, $6 from outbox where conversation_id = $1
+         returning id`,
+        [
+          conversationId,
+          c.turn_id,
+          c.phone_number_id,
+          c.recipient,
+          JSON.stringify({ type: "text", text: part }),
+          `operator:${operator}`,
+        ],
+      );
+      const id = inserted.rows[0]?.id;
+      if (id === undefined) throw new Error("outbox insert returned no id");
+      await addJob(db, "send_message", { outboxId: id }, { jobKey: `send:${id}` });
+      outboxIds.push(id);
+    }
+    return { kind: "queued", outboxIds };
+  });
+}
