@@ -39,8 +39,14 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * The recording key: a hash of the whole request except the model name, so a recording made
+ * against one provider replays whatever LLM_MODEL the replaying machine has (CI has none).
+ */
 export function requestKey(body: unknown): string {
-  return `sha256:${createHash("sha256").update(canonicalJson(body)).digest("hex")}`;
+  const keyed =
+    body && typeof body === "object" && !Array.isArray(body) ? { ...body, model: undefined } : body;
+  return `sha256:${createHash("sha256").update(canonicalJson(keyed)).digest("hex")}`;
 }
 
 /**

@@ -94,11 +94,14 @@ export function parseStory(
     const where = keys[0] !== undefined ? at([...path, keys[0]]) : at(path);
     return `${where}: ${path.join(".") || "story"}: ${issue.message}`;
   };
-  const parsed = storySchema.safeParse(doc.toJS());
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => describe(i, [])) };
-  const problems: string[] = [];
+  const raw: unknown = doc.toJS();
+  const parsed = storySchema.safeParse(raw);
+  const problems: string[] = parsed.success ? [] : parsed.error.issues.map((i) => describe(i, []));
   const steps: Step[] = [];
-  parsed.data.steps.forEach((raw, i) => {
+  // Steps are checked even when the top level has problems: every error is reported at once.
+  const rawSteps =
+    raw && typeof raw === "object" && "steps" in raw && Array.isArray(raw.steps) ? raw.steps : [];
+  rawSteps.forEach((raw: unknown, i: number) => {
     const path = ["steps", i];
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
       problems.push(
@@ -121,7 +124,7 @@ export function parseStory(
     if (step.ok) steps.push(step.step);
     else problems.push(...step.issues.map((issue) => describe(issue, path)));
   });
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   const root = doc.contents;
   const hasExpect = isMap(root) && root.has("expect");
   return {

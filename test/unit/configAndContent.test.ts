@@ -181,3 +181,54 @@ test("logs never carry phone numbers, CPF or tokens", () => {
     },
   );
 });
+
+test("routing: several agents need agents/routing.yaml; unknown agents and bad choice slots are file:line errors", async () => {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  assert.deepEqual((await loadContent(root)).routing, { default: "echo", phoneNumbers: {} });
+  const demo = fileURLToPath(new URL("../stories/demo", import.meta.url));
+  assert.equal((await loadContent(demo)).routing.default, "demo_qualify", "one agent: it is the default");
+  const dir = mkdtempSync(join(tmpdir(), "content-"));
+  try {
+    mkdirSync(join(dir, "agents"));
+    mkdirSync(join(dir, "prompts"));
+    writeFileSync(join(dir, "agents", "echo.yaml"), GOOD);
+    writeFileSync(join(dir, "agents", "other.yaml"), GOOD.replace("id: echo", "id: other"));
+    writeFileSync(join(dir, "prompts", "reply.md"), prompt("echo.reply", ["texts"], "Recebi: {{texts}}"));
+    writeFileSync(join(dir, "prompts", "unsupported.md"), prompt("echo.unsupported", [], "Só texto."));
+    await assert.rejects(loadContent(dir), (err: unknown) => {
+      assert.ok(err instanceof ContentError);
+      assert.deepEqual(err.problems, [
+        "agents/routing.yaml: missing: with several agents, say which one answers new conversations (default: <agent id>)",
+      ]);
+      return true;
+    });
+    writeFileSync(
+      join(dir, "agents", "routing.yaml"),
+      'default: echo\nphone_numbers:\n  "1065": other\n  "2077": nobody\n',
+    );
+    writeFileSync(
+      join(dir, "agents", "other.yaml"),
+      GOOD.replace("id: echo", "id: other").replace(
+        "slots: {}",
+        "slots:\n  kind: { type: choice }\n  size: { type: text, options: [{ id: a, title: A }, { id: b, title: B }] }",
+      ),
+    );
+    await assert.rejects(loadContent(dir), (err: unknown) => {
+      assert.ok(err instanceof ContentError);
+      const problems = err.problems.join("\n");
+      assert.match(problems, /agents\/other\.yaml:\d+: slots\.kind: a choice slot needs options/);
+      assert.match(problems, /agents\/other\.yaml:\d+: slots\.size: a choice slot needs options/);
+      return true;
+    });
+    writeFileSync(join(dir, "agents", "other.yaml"), GOOD.replace("id: echo", "id: other"));
+    await assert.rejects(loadContent(dir), (err: unknown) => {
+      assert.ok(err instanceof ContentError);
+      assert.deepEqual(err.problems, [
+        'agents/routing.yaml:4: phone_numbers.2077: no agent "nobody" (agents: echo, other)',
+      ]);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
