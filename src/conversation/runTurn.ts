@@ -57,7 +57,7 @@ const DEFAULT_POLICY: LlmPolicy = {
 export type TurnResult =
   | { kind: "no_conversation" }
   | { kind: "nothing_pending" }
-  | { kind: "done"; turnId: number; inbound: number; outbox: number[] };
+  | { kind: "done"; turnId: number; inbound: number; outbox: number[]; agentVersion: string };
 
 type ConversationRow = {
   id: number;
@@ -142,7 +142,16 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       } else {
         const history = await readHistory(db, conversationId, policy.historyMessages);
         const llmStarted = Date.now();
-        reading = await interpretWithLlm(deps.llm, agent.definition, before, texts, systemPrompt, history);
+        const allowed = agent.definition.states[before.state]?.llm_tools ?? agent.definition.llm_tools;
+        reading = await interpretWithLlm(
+          deps.llm,
+          agent.definition,
+          before,
+          texts,
+          systemPrompt,
+          history,
+          allowed,
+        );
         extracted = reading.slots;
         log.info(
           {
@@ -163,6 +172,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       deps.now(),
       { cities: agent.definition.data.cities },
       extracted,
+      reading?.wantsHuman ?? false,
     );
     const decision = {
       state: after,
@@ -265,13 +275,19 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     for (const r of pending.rows) {
       deps.metrics.inboxLag.observe((startedAt.getTime() - r.received_at.getTime()) / 1000);
     }
-    return { kind: "done", turnId, inbound: pending.rows.length, outbox };
+    return { kind: "done", turnId, inbound: pending.rows.length, outbox, agentVersion: version };
   });
   if (result.kind === "done") {
     const seconds = (deps.now().getTime() - startedAt.getTime()) / 1000;
     deps.metrics.turnDuration.observe(seconds);
     log.info(
-      { turnId: result.turnId, inbound: result.inbound, replies: result.outbox.length, seconds },
+      {
+        turnId: result.turnId,
+        agent: result.agentVersion,
+        inbound: result.inbound,
+        replies: result.outbox.length,
+        seconds,
+      },
       "turn done",
     );
   }

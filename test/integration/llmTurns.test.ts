@@ -82,7 +82,7 @@ test("the LLM reads several facts from free text; the agent skips what it alread
   assert.deepEqual(JSON.parse(request.messages[1]?.content ?? "{}"), {
     mensagens_do_cliente: ["Oi! Sou a Maria, moro em Recife e queria economizar"],
   });
-  assert.equal(request.tools.length, 1);
+  assert.equal(request.tools.length, 2, "record_customer_data and request_human");
 });
 
 test("customer text cannot instruct the LLM into slots the agent does not have", async () => {
@@ -123,6 +123,24 @@ test("the LLM sees a bounded history; usage and cost are recorded; past the dail
     { outcome: "extracted", prompt_tokens: 100, completion_tokens: 20, cost: 1.2 },
     { outcome: "extracted", prompt_tokens: 100, completion_tokens: 20, cost: 1.2 },
   ]);
+});
+
+test("the LLM can ask for a person (request_human) when the customer says so in their own words", async () => {
+  const c = "5581988880006";
+  llm.script({ toolCalls: [{ name: "request_human", arguments: '{"motivo":"prefere uma pessoa"}' }] });
+  const replies = await say(c, "preferia que uma pessoa de carne e osso me explicasse isso", 1);
+  assert.equal(replies.at(-1), "Vou chamar uma pessoa da equipe para falar com você.");
+  const request = llm.requests.at(-1)?.body as { tools: { function: { name: string } }[] };
+  assert.deepEqual(
+    request.tools.map((t) => t.function.name),
+    ["record_customer_data", "request_human"],
+    "the agent's default llm_tools",
+  );
+  const { rows } = await svc.db.query(
+    "select state->>'state' as state, handoff_at is not null as handoff from conversations where customer_wa_id = $1",
+    [c],
+  );
+  assert.deepEqual(rows, [{ state: "handoff", handoff: true }]);
 });
 
 test("a hanging LLM: the turn answers in degraded mode within the timeout; repeated failures open the breaker", async () => {

@@ -335,6 +335,11 @@ describe("the sender against Meta's errors", () => {
       await waitFor("row left sending", async () =>
         (await outboxOf(customer))[0]?.status === "sending" ? true : undefined,
       );
+      // The delay must hold until the send has reached the fake (on a loaded machine the row is
+      // marked sending well before the request arrives).
+      await waitFor("the first send reached the fake", async () =>
+        sentTo(customer).length >= 1 ? true : undefined,
+      );
     } finally {
       graph.setDelay(0);
     }

@@ -103,6 +103,42 @@ test("a choice slot is asked with reply buttons and understood by title, alias, 
   assert.equal(unsure.state.misses, 1);
 });
 
+test("slot validators apply to the degraded extractors and to the LLM alike", () => {
+  const strict: AgentDefinition = {
+    ...demo,
+    slots: { ...demo.slots, monthly_bill_brl: { type: "money", min: 20, max: 50_000 } },
+  };
+  const asked = run(strict, [{ type: "start" }, say("Maria"), say("Recife")]);
+  assert.equal(asked.state.state, "ask_bill");
+  const tiny = transition(strict, asked.state, say("R$ 2"), NOW, ctx);
+  assert.equal(tiny.state.slots.monthly_bill_brl, undefined, "below min: not accepted");
+  assert.equal(tiny.state.misses, 1);
+  const huge = transition(
+    strict,
+    asked.state,
+    { type: "extracted", slots: { monthly_bill_brl: 900_000 } },
+    NOW,
+    ctx,
+  );
+  assert.equal(huge.state.slots.monthly_bill_brl, undefined, "an LLM value past max is not accepted either");
+  const fine = transition(strict, asked.state, say("R$ 320"), NOW, ctx);
+  assert.equal(fine.state.slots.monthly_bill_brl, 320);
+  const badChoice = transition(
+    strict,
+    asked.state,
+    { type: "extracted", slots: { property_type: "castelo" } },
+    NOW,
+    ctx,
+  );
+  assert.equal(badChoice.state.slots.property_type, undefined, "a choice outside the options is refused");
+});
+
+test("the LLM's request for a person hands off like the keyword does", () => {
+  const r = run(demo, [{ type: "start" }, say("Maria"), { type: "human" }]);
+  assert.equal(r.state.state, "handoff");
+  assert.ok(r.effects.at(-1)?.some((e) => e.type === "handoff"));
+});
+
 test("opting out is recorded as an effect for the consent ledger", () => {
   const r = run(demo, [{ type: "start" }, say("Maria"), say("não quero mais receber mensagens")]);
   assert.ok(r.effects.at(-1)?.some((e) => e.type === "opt_out"));

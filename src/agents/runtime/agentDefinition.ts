@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LIMITS } from "../../whatsapp/constants.ts";
+import { LLM_TOOL_NAMES } from "./llmTools.ts";
 
 const guardRef = z.strictObject({
   guard: z.string(),
@@ -20,6 +21,21 @@ const slotSchema = z
     type: z.enum(["name", "city", "money", "yes_no", "email", "text", "choice"]),
     /** For `choice`: the options, offered as reply buttons when the slot is asked. */
     options: z.array(optionSchema).min(2).max(LIMITS.buttons).optional(),
+    /** Validators: bounds for money, length bounds for text; a value outside is not accepted. */
+    min: z.number().optional(),
+    max: z.number().optional(),
+    /** For text: a regular expression the whole answer must match. */
+    pattern: z
+      .string()
+      .refine((p) => {
+        try {
+          new RegExp(p, "u");
+          return true;
+        } catch {
+          return false;
+        }
+      }, "not a valid regular expression")
+      .optional(),
   })
   .refine((s) => (s.type === "choice") === (s.options !== undefined), {
     message: "a choice slot needs options (2 to 3, sent as reply buttons); other types take none",
@@ -37,6 +53,8 @@ const stateSchema = z.strictObject({
    */
   respond: z.strictObject({ prompt: z.string(), unsupported: z.string().optional() }).optional(),
   final: z.boolean().default(false),
+  /** The tools the LLM may call in this state (default: the agent's `llm_tools`). */
+  llm_tools: z.array(z.enum(LLM_TOOL_NAMES)).optional(),
   outcome: z.string().optional(),
   /** Transitions, tried in order; the first whose guards all hold is taken. */
   next: z.array(z.strictObject({ to: z.string(), when: z.array(guardRef).default([]) })).default([]),
@@ -72,6 +90,8 @@ export const agentDefinitionSchema = z.strictObject({
         .default([]),
     })
     .default({ cities: [] }),
+  /** The tools the LLM may call (per state with `llm_tools` there): read slots, ask for a person. */
+  llm_tools: z.array(z.enum(LLM_TOOL_NAMES)).default([...LLM_TOOL_NAMES]),
   /** Unanswered attempts at one question before handing off to a person. */
   max_misses: z.number().int().min(1).default(3),
   handoff_state: z.string().optional(),

@@ -41,6 +41,8 @@ export function decideTurn(
   ctx: TransitionContext,
   /** Slots the LLM read from these messages; when present they replace the degraded extraction. */
   extracted?: Record<string, SlotValue>,
+  /** The LLM read a request for a person. */
+  llmWantsHuman = false,
 ): { state: AgentState; effects: Effect[] } {
   const isNew = current.updatedAt === null;
   let state = current;
@@ -73,6 +75,11 @@ export function decideTurn(
     const intent = m.text ? detectIntent(m.text) : undefined;
     return intent === "opt_out" || intent === "human";
   });
+  if (llmWantsHuman && !keywordIntent && !state.done && def.global.human) {
+    const step = transition(def, state, { type: "human" }, now, ctx);
+    take(step.effects);
+    return { state: step.state, effects: [...replies, ...others] };
+  }
   if (extracted && Object.keys(extracted).length > 0 && !keywordIntent && !state.done) {
     const step = transition(def, state, { type: "extracted", slots: extracted }, now, ctx);
     state = step.state;

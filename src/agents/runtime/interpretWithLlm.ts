@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { type Prompt, renderPrompt } from "../../content/parsePrompt.ts";
-import type { LlmClient, Usage } from "../../tools/llm/createLlmClient.ts";
+import type { LlmClient, LlmTool, Usage } from "../../tools/llm/createLlmClient.ts";
 import { matchCity } from "../extract/matchPlace.ts";
 import type { AgentDefinition, SlotSpec } from "./agentDefinition.ts";
+import { LLM_TOOL_NAMES, type LlmToolName } from "./llmTools.ts";
 import type { AgentState, SlotValue } from "./transition.ts";
 
 const SLOT_SCHEMAS = {
@@ -23,7 +24,13 @@ function slotSchema(spec: SlotSpec): z.ZodType {
 /** A line of the bounded history window the LLM sees (oldest first). */
 export type HistoryLine = { from: "cliente" | "empresa"; text: string };
 
-export type Interpretation = { slots: Record<string, SlotValue>; usage: Usage; outcome: string };
+export type Interpretation = {
+  slots: Record<string, SlotValue>;
+  /** The LLM called request_human: the customer asked for a person in their own words. */
+  wantsHuman: boolean;
+  usage: Usage;
+  outcome: string;
+};
 
 /**
  * The LLM's part of a turn: read the customer's messages and report the slots they state, through
@@ -40,9 +47,23 @@ export async function interpretWithLlm(
   systemPrompt: Prompt,
   /** The last messages before this turn, so "sim" or "a segunda" can be read in context. */
   history: readonly HistoryLine[] = [],
+  /** The tools this state allows (the agent's `llm_tools`). */
+  allowed: readonly LlmToolName[] = LLM_TOOL_NAMES,
 ): Promise<Interpretation> {
   const shape: Record<string, z.ZodType> = {};
   for (const [slot, spec] of Object.entries(def.slots)) shape[slot] = slotSchema(spec).optional();
+  const tools: (LlmTool & { name: LlmToolName })[] = [
+    {
+      name: "record_customer_data",
+      description: "Registra os dados que o cliente afirmou nas mensagens.",
+      schema: z.object(shape),
+    },
+    {
+      name: "request_human",
+      description: "Chame quando o cliente pedir, com as palavras dele, para falar com uma pessoa da equipe.",
+      schema: z.object({ motivo: z.string().max(200).optional() }),
+    },
+  ];
   const result = await llm.callWithTools({
     messages: [
       {
@@ -67,18 +88,16 @@ export async function interpretWithLlm(
         ),
       },
     ],
-    tools: [
-      {
-        name: "record_customer_data",
-        description: "Registra os dados que o cliente afirmou nas mensagens.",
-        schema: z.object(shape),
-      },
-    ],
-    temperature: 0,
+    tools: tools.filter((t) => allowed.includes(t.name)),
+    // The prompt's front matter may tune the call; reading facts wants no creativity by default.
+    temperature: systemPrompt.model?.temperature ?? 0,
+    ...(systemPrompt.model?.max_tokens ? { maxTokens: systemPrompt.model.max_tokens } : {}),
   });
-  if (!result.ok) return { slots: {}, usage: result.usage, outcome: result.reason };
+  if (!result.ok) return { slots: {}, wantsHuman: false, usage: result.usage, outcome: result.reason };
   const slots: Record<string, SlotValue> = {};
-  for (const call of result.toolCalls) {
+  // The client has already dropped calls to tools that were not offered.
+  const wantsHuman = result.toolCalls.some((c) => c.name === "request_human");
+  for (const call of result.toolCalls.filter((c) => c.name === "record_customer_data")) {
     for (const [slot, value] of Object.entries(call.args)) {
       const spec = def.slots[slot];
       if (!spec || value === undefined || value === null) continue;
@@ -90,5 +109,6 @@ export async function interpretWithLlm(
       }
     }
   }
-  return { slots, usage: result.usage, outcome: Object.keys(slots).length > 0 ? "extracted" : "nothing" };
+  const outcome = wantsHuman ? "human" : Object.keys(slots).length > 0 ? "extracted" : "nothing";
+  return { slots, wantsHuman, usage: result.usage, outcome };
 }

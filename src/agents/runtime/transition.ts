@@ -7,6 +7,7 @@ import { parseMoneyBrl } from "../extract/parseMoneyBrl.ts";
 import { parseYesNo } from "../extract/parseYesNo.ts";
 import type { AgentDefinition, SlotSpec } from "./agentDefinition.ts";
 import { guards } from "./guards.ts";
+import { acceptsValue } from "./validateSlot.ts";
 
 export type SlotValue = string | number | boolean;
 export type AgentState = {
@@ -22,7 +23,9 @@ export type AgentEvent =
   | { type: "start" }
   | { type: "message"; text: string | null }
   /** Values the LLM extracted through function calling (already validated with zod). */
-  | { type: "extracted"; slots: Record<string, SlotValue> };
+  | { type: "extracted"; slots: Record<string, SlotValue> }
+  /** The LLM read a request for a person (its request_human tool). */
+  | { type: "human" };
 
 export type Button = { id: string; title: string };
 export type Effect =
@@ -57,6 +60,8 @@ export function transition(
   let s: AgentState = { ...current, slots: { ...current.slots }, updatedAt: now.toISOString() };
   if (s.done) return { state: s, effects };
   if (event.type === "start") return settle(def, s, effects, true);
+  if (event.type === "human")
+    return def.global.human ? enter(def, s, def.global.human.to, effects) : { state: s, effects };
 
   if (event.type === "message") {
     const intent = event.text ? detectIntent(event.text) : undefined;
@@ -67,7 +72,9 @@ export function transition(
     if (intent === "human" && def.global.human) return enter(def, s, def.global.human.to, effects);
     const asked = def.states[s.state]?.ask;
     if (asked) {
-      const value = event.text ? extractSlot(def.slots[asked.slot], event.text, ctx) : undefined;
+      const spec = def.slots[asked.slot];
+      const read = event.text ? extractSlot(spec, event.text, ctx) : undefined;
+      const value = read !== undefined && acceptsValue(spec, read) ? read : undefined;
       if (value === undefined) {
         s = { ...s, misses: s.misses + 1 };
         if (s.misses >= def.max_misses && def.handoff_state) return enter(def, s, def.handoff_state, effects);
@@ -78,7 +85,9 @@ export function transition(
       s.misses = 0;
     }
   } else {
-    for (const [slot, value] of Object.entries(event.slots)) if (slot in def.slots) s.slots[slot] = value;
+    for (const [slot, value] of Object.entries(event.slots)) {
+      if (acceptsValue(def.slots[slot], value)) s.slots[slot] = value;
+    }
   }
   return settle(def, s, effects, false);
 }

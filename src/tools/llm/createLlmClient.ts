@@ -26,6 +26,7 @@ export type LlmClient = {
     messages: ChatMessage[];
     tools: LlmTool[];
     temperature?: number;
+    maxTokens?: number;
   }) => Promise<LlmResult>;
   breaker: () => Breaker;
 };
@@ -70,6 +71,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     messages: OpenAI.Chat.ChatCompletionMessageParam[],
     tools: LlmTool[],
     temperature?: number,
+    maxTokens?: number,
   ) {
     const raw = await openai.chat.completions.create(
       {
@@ -80,6 +82,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
           function: { name: t.name, description: t.description, parameters: z.toJSONSchema(t.schema) },
         })),
         ...(temperature === undefined ? {} : { temperature }),
+        ...(maxTokens === undefined ? {} : { max_tokens: maxTokens }),
       },
       { signal: AbortSignal.timeout(options.timeoutMs) },
     );
@@ -88,14 +91,14 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
 
   return {
     breaker: () => breaker,
-    async callWithTools({ messages, tools, temperature }) {
+    async callWithTools({ messages, tools, temperature, maxTokens }) {
       const usage: Usage = { promptTokens: 0, completionTokens: 0 };
       const gate = beforeCall(breaker, now(), options.breaker);
       breaker = gate.breaker;
       if (!gate.allow) return { ok: false, reason: "circuit_open", detail: "LLM circuit open", usage };
       try {
         const conversation: OpenAI.Chat.ChatCompletionMessageParam[] = messages.map((m) => ({ ...m }));
-        let first = await complete(conversation, tools, temperature);
+        let first = await complete(conversation, tools, temperature, maxTokens);
         addUsage(usage, first.usage);
         let { valid, invalid } = validateCalls(first.choices[0]?.message.tool_calls ?? [], tools);
         let ignoredCalls = 0;
@@ -116,7 +119,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
               tool_call_id: c.id,
               content: `Invalid arguments: ${c.error}. Call the tool again with valid arguments.`,
             });
-          const repaired = await complete(conversation, tools, temperature);
+          const repaired = await complete(conversation, tools, temperature, maxTokens);
           addUsage(usage, repaired.usage);
           const second = validateCalls(repaired.choices[0]?.message.tool_calls ?? [], tools);
           // The repaired answer may repeat calls that were already valid: keep one of each.
