@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
 import { checkAgent } from "../agents/runtime/checkAgent.ts";
+import { COMPUTED_VARS } from "../agents/runtime/computeVars.ts";
 import { lineOf, parseAgent } from "./parseAgent.ts";
 import { type Prompt, parsePrompt } from "./parsePrompt.ts";
 import { parseRouting, type Routing } from "./parseRouting.ts";
@@ -74,16 +75,25 @@ export async function loadContent(rootDir: string): Promise<Content> {
       problems.push(`${file}:${at(path)}: ${problem}`);
     }
     // A prompt may only use the variables the runtime gives it: {{texts}} for free-form answers,
-    // the agent's slots for questions and final messages.
-    const slotVars = new Set(Object.keys(def.slots));
+    // the agent's slots and the computed quote (first_name, discount, …) everywhere else.
+    const slotVars = new Set([...Object.keys(def.slots), ...COMPUTED_VARS]);
     for (const [name, st] of Object.entries(def.states)) {
       const uses: [string | undefined, Set<string>][] = [
         [st.respond?.prompt, new Set(["texts"])],
         [st.respond?.unsupported, new Set()],
-        [st.ask?.prompt, slotVars],
-        [st.ask?.reprompt, slotVars],
+        ...st.ask.flatMap((a): [string | undefined, Set<string>][] => [
+          [a.prompt, slotVars],
+          [a.reprompt, slotVars],
+        ]),
         [st.say, slotVars],
+        [st.idle, slotVars],
       ];
+      for (const param of st.template?.params ?? []) {
+        if (!slotVars.has(param))
+          problems.push(
+            `${file}:${at(`states.${name}.template`)}: states.${name}.template: parameter "${param}" is neither a slot nor one of ${COMPUTED_VARS.join(", ")}`,
+          );
+      }
       for (const [id, allowed] of uses) {
         const prompt = id ? prompts.get(id) : undefined;
         const extra = prompt?.variables.filter((v) => !allowed.has(v)) ?? [];

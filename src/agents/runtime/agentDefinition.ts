@@ -8,6 +8,42 @@ const guardRef = z.strictObject({
   args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
+const dataSchema = z.strictObject({
+  /** The cities customers may name, with their UF and nicknames. */
+  cities: z
+    .array(
+      z.strictObject({ name: z.string(), uf: z.string().length(2), aliases: z.array(z.string()).optional() }),
+    )
+    .default([]),
+  /** Distributors by canonical name: whether we serve them, the names customers and bills use. */
+  distributors: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        uf: z.string().length(2),
+        covered: z.boolean(),
+        aliases: z.array(z.string()).default([]),
+      }),
+    )
+    .default([]),
+  /** Inference: a city decides its distributor (SP and RJ), else a UF with one main distributor. */
+  distributor_by_city: z.record(z.string(), z.string()).default({}),
+  distributor_by_uf: z.record(z.string().length(2), z.string()).default({}),
+  /** Minimum average monthly bill per customer type (BRL). */
+  minimums: z.record(z.string(), z.number().positive()).default({}),
+  /** Plans: discount per customer type (0.2 = 20%), loyalty in months (0: none). */
+  plans: z
+    .array(
+      z.strictObject({
+        distributor: z.string(),
+        discounts: z.record(z.string(), z.number().min(0).max(1)),
+        loyalty_months: z.number().int().min(0).default(0),
+      }),
+    )
+    .default([]),
+});
+export type AgentData = z.infer<typeof dataSchema>;
+
 const optionSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9_]+$/, "lowercase letters, digits and _"),
   /** What the reply button shows (WhatsApp allows 20 characters). */
@@ -18,7 +54,24 @@ const optionSchema = z.strictObject({
 
 const slotSchema = z
   .strictObject({
-    type: z.enum(["name", "city", "money", "yes_no", "email", "text", "choice"]),
+    type: z.enum([
+      "name",
+      "city",
+      "uf",
+      "distributor",
+      "money",
+      "number",
+      "yes_no",
+      "email",
+      "text",
+      "choice",
+      "media",
+    ]),
+    /**
+     * Also read this slot from messages that answer another question ("Maria, de Recife" fills the
+     * city while the name was asked), and take corrections ("na verdade é 600") at any time.
+     */
+    listen: z.boolean().default(false),
     /** For `choice`: the options, offered as reply buttons when the slot is asked. */
     options: z.array(optionSchema).min(2).max(LIMITS.buttons).optional(),
     /** Validators: bounds for money, length bounds for text; a value outside is not accepted. */
@@ -42,11 +95,33 @@ const slotSchema = z
   });
 export type SlotSpec = z.infer<typeof slotSchema>;
 
+const askSchema = z.strictObject({
+  slot: z.string(),
+  prompt: z.string(),
+  /** Asked instead of `prompt` after an answer that was not understood. */
+  reprompt: z.string().optional(),
+  /** Ask only while these guards hold (holder_agrees only when the customer is not the holder). */
+  when: z.array(guardRef).default([]),
+  /** Asked once; no reminder, no miss counted when the customer writes something else. */
+  optional: z.boolean().default(false),
+});
+export type AskDefinition = z.infer<typeof askSchema>;
+
 const stateSchema = z.strictObject({
-  /** Ask for this slot with this prompt when entering the state. */
-  ask: z.strictObject({ slot: z.string(), prompt: z.string(), reprompt: z.string().optional() }).optional(),
-  /** Say this prompt when entering the state (final states). */
+  /**
+   * The questions of this state, in order: the first unanswered one whose `when` holds is asked,
+   * one per message; slots already known are skipped.
+   */
+  ask: z
+    .union([askSchema, z.array(askSchema)])
+    .transform((a) => (Array.isArray(a) ? a : [a]))
+    .default([]),
+  /** Say this prompt when entering the state. */
   say: z.string().optional(),
+  /** Send this template when entering the state (parameters: variable names, in order). */
+  template: z.strictObject({ name: z.string(), params: z.array(z.string()).default([]) }).optional(),
+  /** The answer to a message that changed nothing when there is nothing left to ask. */
+  idle: z.string().optional(),
   /**
    * A free-form state: every turn gets one answer rendered from `prompt` with {{texts}} (what the
    * customer wrote in the turn), or `unsupported` when a message carries no text we can read.
@@ -76,20 +151,17 @@ export const agentDefinitionSchema = z.strictObject({
     .default({}),
   /** Message types that never get an answer (a reaction, an edited or deleted message). */
   silent_types: z.array(z.string()).default(["reaction", "revoke", "edit", "system"]),
-  /** Operator data the extractors use: the cities customers may name, with their UF and nicknames. */
-  data: z
-    .strictObject({
-      cities: z
-        .array(
-          z.strictObject({
-            name: z.string(),
-            uf: z.string().length(2),
-            aliases: z.array(z.string()).optional(),
-          }),
-        )
-        .default([]),
-    })
-    .default({ cities: [] }),
+  /** Operator data: what the extractors, guards and quotes use. */
+  data: dataSchema.default({
+    cities: [],
+    distributors: [],
+    distributor_by_city: {},
+    distributor_by_uf: {},
+    minimums: {},
+    plans: [],
+  }),
+  /** Slots filled from others after every change (state from the city, distributor from the place). */
+  derive: z.array(z.enum(["uf_from_city", "distributor_from_place"])).default([]),
   /** The tools the LLM may call (per state with `llm_tools` there): read slots, ask for a person. */
   llm_tools: z.array(z.enum(LLM_TOOL_NAMES)).default([...LLM_TOOL_NAMES]),
   /** Unanswered attempts at one question before handing off to a person. */

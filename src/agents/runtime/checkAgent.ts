@@ -17,9 +17,19 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
   if (def.global.human) exists(def.global.human.to, "global.human.to");
   if (def.handoff_state) exists(def.handoff_state, "handoff_state");
   for (const [name, st] of Object.entries(states)) {
-    if (st.ask && !(st.ask.slot in def.slots))
-      problems.push(`states.${name}.ask.slot: no slot "${st.ask.slot}"`);
-    for (const p of [st.ask?.prompt, st.ask?.reprompt, st.say, st.respond?.prompt, st.respond?.unsupported]) {
+    for (const a of st.ask) {
+      if (!(a.slot in def.slots)) problems.push(`states.${name}.ask: no slot "${a.slot}"`);
+      for (const g of a.when) {
+        if (!(g.guard in guards)) problems.push(`states.${name}.ask: unknown guard "${g.guard}"`);
+      }
+    }
+    for (const p of [
+      ...st.ask.flatMap((a) => [a.prompt, a.reprompt]),
+      st.say,
+      st.idle,
+      st.respond?.prompt,
+      st.respond?.unsupported,
+    ]) {
       if (p && !promptIds.has(p)) problems.push(`states.${name}: no prompt "${p}" in prompts/`);
     }
     st.next.forEach((t, i) => {

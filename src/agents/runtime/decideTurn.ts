@@ -4,6 +4,7 @@ import type { AgentDefinition } from "./agentDefinition.ts";
 import {
   type AgentState,
   askEffect,
+  currentAsk,
   type Effect,
   initialState,
   type SlotValue,
@@ -19,6 +20,8 @@ const stateSchema = z.object({
   misses: z.number().int(),
   done: z.boolean(),
   updatedAt: z.string().nullable(),
+  inferred: z.array(z.string()).default([]),
+  asked: z.array(z.string()).default([]),
 });
 
 /** The stored conversation state, or a fresh one when there is none (or it belongs to another agent). */
@@ -84,14 +87,14 @@ export function decideTurn(
     const step = transition(def, state, { type: "extracted", slots: extracted }, now, ctx);
     state = step.state;
     take(step.effects);
-    const asked = def.states[state.state]?.ask;
+    const asked = currentAsk(def, state);
     // Still on a question the LLM could not answer: ask it (again).
-    if (asked && replies.length === 0) replies = [askEffect(def, state, false)];
+    if (asked && replies.length === 0) replies = [askEffect(def, state, asked, false)];
     return { state, effects: [...replies, ...others] };
   }
   for (const m of answerable) {
     if (state.done) break;
-    const step = transition(def, state, { type: "message", text: m.text }, now, ctx);
+    const step = transition(def, state, { type: "message", text: m.text, messageType: m.type }, now, ctx);
     if (isNew && step.state.misses > state.misses && step.state.state === state.state) continue;
     state = step.state;
     take(step.effects);

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { type Prompt, renderPrompt } from "../../content/parsePrompt.ts";
 import type { LlmClient, LlmTool, Usage } from "../../tools/llm/createLlmClient.ts";
-import { matchCity } from "../extract/matchPlace.ts";
+import { matchDistributor } from "../extract/matchDistributor.ts";
+import { matchCity, matchUf } from "../extract/matchPlace.ts";
 import type { AgentDefinition, SlotSpec } from "./agentDefinition.ts";
 import { LLM_TOOL_NAMES, type LlmToolName } from "./llmTools.ts";
 import type { AgentState, SlotValue } from "./transition.ts";
@@ -13,9 +14,14 @@ const SLOT_SCHEMAS = {
   yes_no: z.boolean(),
   email: z.email(),
   text: z.string().min(1).max(500),
+  uf: z.string().length(2),
+  distributor: z.string().min(2).max(80),
+  number: z.number().min(0).max(10_000_000),
 } as const;
 
-function slotSchema(spec: SlotSpec): z.ZodType {
+function slotSchema(spec: SlotSpec): z.ZodType | undefined {
+  // A media slot is filled by what the customer sends, never by the LLM.
+  if (spec.type === "media") return undefined;
   if (spec.type !== "choice") return SLOT_SCHEMAS[spec.type];
   const [first, ...rest] = (spec.options ?? []).map((o) => o.id);
   return first === undefined ? z.never() : z.enum([first, ...rest]);
@@ -51,7 +57,10 @@ export async function interpretWithLlm(
   allowed: readonly LlmToolName[] = LLM_TOOL_NAMES,
 ): Promise<Interpretation> {
   const shape: Record<string, z.ZodType> = {};
-  for (const [slot, spec] of Object.entries(def.slots)) shape[slot] = slotSchema(spec).optional();
+  for (const [slot, spec] of Object.entries(def.slots)) {
+    const schema = slotSchema(spec);
+    if (schema) shape[slot] = schema.optional();
+  }
   const tools: (LlmTool & { name: LlmToolName })[] = [
     {
       name: "record_customer_data",
@@ -104,6 +113,13 @@ export async function interpretWithLlm(
       if (spec.type === "city") {
         const city = typeof value === "string" ? matchCity(value, def.data.cities)?.name : undefined;
         if (city) slots[slot] = city;
+      } else if (spec.type === "uf") {
+        const uf = typeof value === "string" ? matchUf(value) : undefined;
+        if (uf) slots[slot] = uf;
+      } else if (spec.type === "distributor") {
+        const uf = typeof state.slots.state === "string" ? state.slots.state : undefined;
+        const d = typeof value === "string" ? matchDistributor(value, def.data.distributors, uf) : undefined;
+        if (d) slots[slot] = d.name;
       } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
         slots[slot] = typeof value === "string" ? value.trim() : value;
       }

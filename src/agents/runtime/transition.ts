@@ -1,11 +1,15 @@
 import { detectIntent } from "../extract/detectIntent.ts";
 import { extractEmail } from "../extract/extractContact.ts";
 import { extractName } from "../extract/extractName.ts";
+import { matchDistributor } from "../extract/matchDistributor.ts";
 import { matchOption } from "../extract/matchOption.ts";
-import { type City, matchCity } from "../extract/matchPlace.ts";
+import { type City, matchCity, matchUf } from "../extract/matchPlace.ts";
+import { normalizeWords } from "../extract/normalizeText.ts";
 import { parseMoneyBrl } from "../extract/parseMoneyBrl.ts";
 import { parseYesNo } from "../extract/parseYesNo.ts";
-import type { AgentDefinition, SlotSpec } from "./agentDefinition.ts";
+import type { AgentDefinition, AskDefinition, SlotSpec } from "./agentDefinition.ts";
+import { computeVars } from "./computeVars.ts";
+import { derive } from "./derive.ts";
 import { guards } from "./guards.ts";
 import { acceptsValue } from "./validateSlot.ts";
 
@@ -17,11 +21,15 @@ export type AgentState = {
   misses: number;
   done: boolean;
   updatedAt: string | null;
+  /** Slots filled by inference (the distributor from the city): a stated value replaces them. */
+  inferred: string[];
+  /** Optional questions already asked in this state (never asked twice). */
+  asked: string[];
 };
 
 export type AgentEvent =
   | { type: "start" }
-  | { type: "message"; text: string | null }
+  | { type: "message"; text: string | null; messageType?: string }
   /** Values the LLM extracted through function calling (already validated with zod). */
   | { type: "extracted"; slots: Record<string, SlotValue> }
   /** The LLM read a request for a person (its request_human tool). */
@@ -31,8 +39,10 @@ export type Button = { id: string; title: string };
 export type Effect =
   /** Send the prompt rendered with vars; with buttons, as an interactive reply-button message. */
   | { type: "reply"; prompt: string; vars: Record<string, string>; buttons?: Button[] }
-  /** The conversation reached an outcome: persist the lead with the slots. */
-  | { type: "outcome"; outcome: string; slots: Record<string, SlotValue> }
+  /** Send an approved template with these body parameters. */
+  | { type: "template"; name: string; params: string[] }
+  /** The conversation reached an outcome: persist the lead with the slots and the quote. */
+  | { type: "outcome"; outcome: string; slots: Record<string, SlotValue>; vars: Record<string, string> }
   | { type: "handoff" }
   /** The customer asked to stop: record it in the consent ledger. */
   | { type: "opt_out"; text: string };
@@ -41,13 +51,18 @@ export type Effect =
 export type TransitionContext = { cities: readonly City[] };
 
 export function initialState(def: AgentDefinition): AgentState {
-  return { state: def.initial, slots: {}, misses: 0, done: false, updatedAt: null };
+  return { state: def.initial, slots: {}, misses: 0, done: false, updatedAt: null, inferred: [], asked: [] };
 }
+
+/** "Na verdade é 600", "errei, moro em Niterói": the customer corrects something said before. */
+const CORRECTION = /^(na verdade|errei|corrigindo|correcao|quer dizer|alias|me enganei|desculpa|opa)\b/;
+/** A money amount mentioned while another question was asked needs one of these words. */
+const MONEY_WORDS = /\b(r|reais|real|conto|contos|pila|conta|mes|mensal|luz)\b|\$/;
 
 /**
  * The agent's whole decision, as a pure function: definition + state + event + time → new state +
- * effects. No I/O and no clock reads: the executor runs the effects (render and send replies,
- * record outcomes, hand off) and feeds results back as events.
+ * effects. No I/O and no clock reads: the executor runs the effects (render and send replies and
+ * templates, persist the lead, record consent, hand off) and feeds results back as events.
  */
 export function transition(
   def: AgentDefinition,
@@ -57,101 +72,185 @@ export function transition(
   ctx: TransitionContext,
 ): { state: AgentState; effects: Effect[] } {
   const effects: Effect[] = [];
-  let s: AgentState = { ...current, slots: { ...current.slots }, updatedAt: now.toISOString() };
+  let s: AgentState = {
+    ...current,
+    slots: { ...current.slots },
+    inferred: [...current.inferred],
+    asked: [...current.asked],
+    updatedAt: now.toISOString(),
+  };
   if (s.done) return { state: s, effects };
-  if (event.type === "start") return settle(def, s, effects, true);
+  if (event.type === "start") return settle(def, s, effects, ctx, true, false);
   if (event.type === "human")
-    return def.global.human ? enter(def, s, def.global.human.to, effects) : { state: s, effects };
-
-  if (event.type === "message") {
-    const intent = event.text ? detectIntent(event.text) : undefined;
-    if (intent === "opt_out" && def.global.opt_out) {
-      effects.push({ type: "opt_out", text: event.text ?? "" });
-      return enter(def, s, def.global.opt_out.to, effects);
-    }
-    if (intent === "human" && def.global.human) return enter(def, s, def.global.human.to, effects);
-    const asked = def.states[s.state]?.ask;
-    if (asked) {
-      const spec = def.slots[asked.slot];
-      const read = event.text ? extractSlot(spec, event.text, ctx) : undefined;
-      const value = read !== undefined && acceptsValue(spec, read) ? read : undefined;
-      if (value === undefined) {
-        s = { ...s, misses: s.misses + 1 };
-        if (s.misses >= def.max_misses && def.handoff_state) return enter(def, s, def.handoff_state, effects);
-        effects.push(askEffect(def, s, true));
-        return { state: s, effects };
-      }
-      s.slots[asked.slot] = value;
-      s.misses = 0;
-    }
-  } else {
+    return def.global.human ? enter(def, s, def.global.human.to, effects, ctx) : { state: s, effects };
+  if (event.type === "extracted") {
+    let changed = false;
     for (const [slot, value] of Object.entries(event.slots)) {
-      if (acceptsValue(def.slots[slot], value)) s.slots[slot] = value;
+      if (acceptsValue(def.slots[slot], value) && s.slots[slot] !== value) {
+        setSlot(s, slot, value);
+        changed = true;
+      }
+    }
+    if (changed) s = { ...s, misses: 0 };
+    return settle(def, derive(def, s, ctx), effects, ctx, false, changed);
+  }
+
+  const text = event.text ?? "";
+  const intent = text ? detectIntent(text) : undefined;
+  if (intent === "opt_out" && def.global.opt_out) {
+    effects.push({ type: "opt_out", text });
+    return enter(def, s, def.global.opt_out.to, effects, ctx);
+  }
+  if (intent === "human" && def.global.human) return enter(def, s, def.global.human.to, effects, ctx);
+
+  const asked = currentAsk(def, s);
+  const correcting = CORRECTION.test(normalizeWords(text));
+  const filled: string[] = [];
+  if (asked) {
+    const spec = def.slots[asked.slot];
+    const value = extractSlot(spec, text, event.messageType, s, def, ctx);
+    if (value !== undefined && acceptsValue(spec, value)) {
+      setSlot(s, asked.slot, value);
+      filled.push(asked.slot);
     }
   }
-  return settle(def, s, effects, false);
+  for (const [slot, spec] of Object.entries(def.slots)) {
+    if (!spec.listen || slot === asked?.slot || filled.includes(slot)) continue;
+    const known = s.slots[slot] !== undefined && !s.inferred.includes(slot);
+    if (known && !correcting) continue;
+    const value = listenSlot(spec, text, correcting, s, def, ctx);
+    if (value !== undefined && acceptsValue(spec, value) && value !== s.slots[slot]) {
+      setSlot(s, slot, value);
+      filled.push(slot);
+    }
+  }
+  if (filled.length === 0) {
+    if (asked && !asked.optional) {
+      s = { ...s, misses: s.misses + 1 };
+      if (s.misses >= def.max_misses && def.handoff_state)
+        return enter(def, s, def.handoff_state, effects, ctx);
+      effects.push(askEffect(def, s, asked, true, ctx));
+      return { state: s, effects };
+    }
+    const idle = def.states[s.state]?.idle;
+    if (idle && text) effects.push({ type: "reply", prompt: idle, vars: computeVars(def, s) });
+    return { state: s, effects };
+  }
+  return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
 }
 
-/** Follows transitions until a state needs input (or is final), skipping questions already answered. */
-function settle(def: AgentDefinition, s: AgentState, effects: Effect[], announce: boolean) {
+function setSlot(s: AgentState, slot: string, value: SlotValue): void {
+  s.slots[slot] = value;
+  s.inferred = s.inferred.filter((x) => x !== slot);
+}
+
+/** The question the state is on: its first unanswered one whose conditions hold. */
+export function currentAsk(def: AgentDefinition, s: AgentState): AskDefinition | undefined {
+  return def.states[s.state]?.ask.find(
+    (a) =>
+      s.slots[a.slot] === undefined &&
+      !s.asked.includes(a.slot) &&
+      a.when.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false),
+  );
+}
+
+/**
+ * Follows transitions until a state needs input (or is final). Entering a state says its message,
+ * sends its template and records its outcome; then its next unanswered question is asked —
+ * skipping slots already known.
+ */
+function settle(
+  def: AgentDefinition,
+  s: AgentState,
+  effects: Effect[],
+  ctx: TransitionContext,
+  entering: boolean,
+  changed: boolean,
+): { state: AgentState; effects: Effect[] } {
   let state = s;
-  let entered = announce;
+  let entered = entering;
+  if (entering) onEnter(def, state, effects);
   for (let hops = 0; hops < Object.keys(def.states).length + 1; hops++) {
     const node = def.states[state.state];
     if (!node) throw new Error(`unknown state ${state.state}`);
-    if (node.final) return finish(def, state, effects);
-    const next = node.next.find((t) => t.when.every((g) => guards[g.guard]?.(state, g.args) ?? false));
-    if (next) {
-      state = { ...state, state: next.to, misses: 0 };
+    if (node.final) return { state: { ...state, done: true }, effects };
+    const next = node.next.find((t) =>
+      t.when.every((g) => guards[g.guard]?.(state, g.args, def.data) ?? false),
+    );
+    if (next && next.to !== state.state) {
+      state = { ...state, state: next.to, misses: 0, asked: [] };
       entered = true;
+      onEnter(def, state, effects);
       continue;
     }
-    if (entered && node.ask) effects.push(askEffect(def, state, false));
+    const ask = currentAsk(def, state);
+    if (ask && (entered || changed)) {
+      effects.push(askEffect(def, state, ask, false, ctx));
+      if (ask.optional) state = { ...state, asked: [...state.asked, ask.slot] };
+    }
     return { state, effects };
   }
   throw new Error(`agent ${def.id}: transitions loop without asking anything`);
 }
 
-function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[]) {
-  return settle(def, { ...s, state: to, misses: 0 }, effects, true);
-}
-
-function finish(def: AgentDefinition, s: AgentState, effects: Effect[]) {
+function onEnter(def: AgentDefinition, s: AgentState, effects: Effect[]): void {
   const node = def.states[s.state];
-  if (node?.say) effects.push({ type: "reply", prompt: node.say, vars: varsOf(s) });
-  if (node?.outcome) effects.push({ type: "outcome", outcome: node.outcome, slots: { ...s.slots } });
+  if (!node) return;
+  const vars = computeVars(def, s);
+  if (node.say) effects.push({ type: "reply", prompt: node.say, vars });
+  if (node.template)
+    effects.push({
+      type: "template",
+      name: node.template.name,
+      params: node.template.params.map((p) => vars[p] ?? ""),
+    });
+  if (node.outcome) effects.push({ type: "outcome", outcome: node.outcome, slots: { ...s.slots }, vars });
   if (s.state === def.handoff_state || s.state === def.global.human?.to) effects.push({ type: "handoff" });
-  return { state: { ...s, done: true }, effects };
 }
 
-/** The question of the state `s` is in (its reprompt after a miss), with buttons for a choice slot. */
-export function askEffect(def: AgentDefinition, s: AgentState, again: boolean): Effect {
-  const ask = def.states[s.state]?.ask;
-  if (!ask) throw new Error(`state ${s.state} asks nothing`);
+function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[], ctx: TransitionContext) {
+  return settle(def, { ...s, state: to, misses: 0, asked: [] }, effects, ctx, true, false);
+}
+
+/** A question (its reprompt after a miss), with buttons for a choice slot. */
+export function askEffect(
+  def: AgentDefinition,
+  s: AgentState,
+  ask: AskDefinition,
+  again: boolean,
+  _ctx?: TransitionContext,
+): Effect {
   const options = def.slots[ask.slot]?.options;
   return {
     type: "reply",
     prompt: again ? (ask.reprompt ?? ask.prompt) : ask.prompt,
-    vars: varsOf(s),
+    vars: computeVars(def, s),
     ...(options ? { buttons: options.map((o) => ({ id: o.id, title: o.title })) } : {}),
   };
 }
 
-function varsOf(s: AgentState): Record<string, string> {
-  return Object.fromEntries(Object.entries(s.slots).map(([k, v]) => [k, String(v)]));
-}
-
+/** Reads the asked slot from an answer. */
 function extractSlot(
   spec: SlotSpec | undefined,
   text: string,
+  messageType: string | undefined,
+  s: AgentState,
+  def: AgentDefinition,
   ctx: TransitionContext,
 ): SlotValue | undefined {
+  if (spec?.type === "media") return messageType === "image" || messageType === "document" ? true : undefined;
+  if (!text.trim()) return undefined;
   switch (spec?.type) {
     case "name":
       return extractName(text);
     case "city":
       return matchCity(text, ctx.cities)?.name;
+    case "uf":
+      return matchUf(text);
+    case "distributor":
+      return matchDistributor(text, def.data.distributors, stringSlot(s, "state"))?.name;
     case "money":
+    case "number":
       return parseMoneyBrl(text);
     case "yes_no":
       return parseYesNo(text);
@@ -164,4 +263,40 @@ function extractSlot(
     default:
       return undefined;
   }
+}
+
+/**
+ * Reads a listened slot from a message that answered something else: stricter than an answer to
+ * the slot's own question (a number is a bill only with a money word, unless it is a correction).
+ */
+function listenSlot(
+  spec: SlotSpec,
+  text: string,
+  correcting: boolean,
+  s: AgentState,
+  def: AgentDefinition,
+  ctx: TransitionContext,
+): SlotValue | undefined {
+  if (!text.trim()) return undefined;
+  switch (spec.type) {
+    case "city":
+      return matchCity(text, ctx.cities)?.name;
+    case "uf":
+      return matchUf(text);
+    case "distributor":
+      return matchDistributor(text, def.data.distributors, stringSlot(s, "state"))?.name;
+    case "money":
+      return correcting || MONEY_WORDS.test(normalizeWords(text)) ? parseMoneyBrl(text) : undefined;
+    case "choice":
+      return matchOption(text, spec.options ?? []);
+    case "email":
+      return extractEmail(text);
+    default:
+      return undefined;
+  }
+}
+
+function stringSlot(s: AgentState, slot: string): string | undefined {
+  const v = s.slots[slot];
+  return typeof v === "string" ? v : undefined;
 }

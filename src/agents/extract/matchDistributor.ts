@@ -1,0 +1,33 @@
+import { normalizeWords } from "./normalizeText.ts";
+
+export type Distributor = { name: string; uf: string; covered: boolean; aliases: readonly string[] };
+
+/**
+ * The distributor a customer or a bill names ("minha conta é da Cemig", "neoenergia", "Enel"),
+ * from the operator's list. A name shared by several distributors ("Enel") is resolved by the
+ * customer's state; without one it stays unknown.
+ */
+export function matchDistributor(
+  text: string,
+  distributors: readonly Distributor[],
+  uf?: string,
+): Distributor | undefined {
+  const said = ` ${normalizeWords(text)} `;
+  const hits = distributors.filter((d) =>
+    [d.name, ...d.aliases].map(normalizeWords).some((n) => n.length > 0 && said.includes(` ${n} `)),
+  );
+  if (hits.length === 0) return undefined;
+  // The longest name mentioned wins ("enel sp" over "enel").
+  const longest = (d: Distributor) =>
+    Math.max(
+      ...[d.name, ...d.aliases]
+        .map(normalizeWords)
+        .filter((n) => said.includes(` ${n} `))
+        .map((n) => n.length),
+    );
+  const best = Math.max(...hits.map(longest));
+  const top = hits.filter((d) => longest(d) === best);
+  if (top.length === 1) return top[0];
+  const inState = uf ? top.filter((d) => d.uf === uf) : [];
+  return inState.length === 1 ? inState[0] : undefined;
+}

@@ -1,0 +1,59 @@
+import type { AgentData, AgentDefinition } from "./agentDefinition.ts";
+import type { AgentState } from "./transition.ts";
+
+/** Variables every prompt and template may use besides the slots. */
+export const COMPUTED_VARS = ["first_name", "discount", "saving", "loyalty", "minimum"] as const;
+
+const brl = (n: number) =>
+  new Intl.NumberFormat("pt-BR", {
+    minimumFractionDigits: Number.isInteger(n) ? 0 : 2,
+    maximumFractionDigits: 2,
+  }).format(n);
+
+/** The plan for the lead's distributor and customer type (rural uses the residential column unless listed). */
+export function planFor(data: AgentData, s: AgentState) {
+  const plan = data.plans.find((p) => p.distributor === s.slots.distributor);
+  const type = typeof s.slots.customer_type === "string" ? s.slots.customer_type : undefined;
+  if (!plan || !type) return undefined;
+  const discount = plan.discounts[type] ?? (type === "rural" ? plan.discounts.residential : undefined);
+  return discount === undefined ? undefined : { discount, loyaltyMonths: plan.loyalty_months };
+}
+
+/**
+ * Every variable a prompt may use, as text: the slots (unset ones empty, money in Brazilian
+ * format) and the quote — first name, discount ("20%"), estimated saving rounded half up to
+ * whole reais, loyalty, the minimum bill for the customer type.
+ */
+export function computeVars(def: AgentDefinition, s: AgentState): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [slot, spec] of Object.entries(def.slots)) {
+    const v = s.slots[slot];
+    vars[slot] =
+      v === undefined
+        ? ""
+        : typeof v === "number"
+          ? spec.type === "money"
+            ? brl(v)
+            : String(v)
+          : typeof v === "boolean"
+            ? v
+              ? "sim"
+              : "não"
+            : v;
+  }
+  const name = typeof s.slots.name === "string" ? s.slots.name : "";
+  vars.first_name = name.split(/\s+/)[0] ?? "";
+  const plan = planFor(def.data, s);
+  const bill = typeof s.slots.monthly_bill_brl === "number" ? s.slots.monthly_bill_brl : undefined;
+  vars.discount = plan ? `${Math.round(plan.discount * 100)}%` : "";
+  vars.saving = plan && bill !== undefined ? brl(Math.floor(bill * plan.discount + 0.5)) : "";
+  vars.loyalty = plan
+    ? plan.loyaltyMonths > 0
+      ? `fidelidade de ${plan.loyaltyMonths} meses`
+      : "sem fidelidade"
+    : "";
+  const type = typeof s.slots.customer_type === "string" ? s.slots.customer_type : "";
+  const minimum = def.data.minimums[type];
+  vars.minimum = minimum === undefined ? "" : brl(minimum);
+  return vars;
+}
