@@ -271,6 +271,8 @@ async function turnRun(workers: number, preload: number, label: string): Promise
   const url = `http://127.0.0.1:${port}`;
   const extra = {
     TURN_DEBOUNCE_MS: "0",
+    // The benchmark measures the spine: the echo agent, one reply per turn.
+    DEFAULT_AGENT: "echo",
     SEND_RATE_PER_SECOND: "100000",
     WORKER_CONCURRENCY: env.BENCH_WORKER_CONCURRENCY ?? "16",
     DATABASE_POOL_SIZE: "20",

@@ -68,7 +68,12 @@ export async function startService(
   if (!appSecret || !verifyToken || !adminToken)
     throw new ConfigError(["webhook and admin secrets are missing"]);
 
-  const { agents, prompts, routing } = await loadContent(options.contentDir ?? rootDir);
+  const { agents, prompts, routing, templates } = await loadContent(options.contentDir ?? rootDir);
+  if (config.DEFAULT_AGENT && !agents.has(config.DEFAULT_AGENT)) {
+    throw new ConfigError([
+      `DEFAULT_AGENT: no agent "${config.DEFAULT_AGENT}" in agents/ (agents: ${[...agents.keys()].join(", ")})`,
+    ]);
+  }
   if (config.LLM_BASE_URL && !prompts.has("llm.extract")) {
     throw new ConfigError([
       "LLM_BASE_URL is set but prompts/ has no llm.extract prompt (the LLM's instructions)",
@@ -100,7 +105,7 @@ export async function startService(
     return rows[0]?.n ?? 0;
   });
   const storeOptions = {
-    routeAgent: (phoneNumberId: string) => routeAgent(routing, phoneNumberId),
+    routeAgent: (phoneNumberId: string) => config.DEFAULT_AGENT ?? routeAgent(routing, phoneNumberId),
     turnDebounceMs: config.TURN_DEBOUNCE_MS,
     turnMaxAttempts: config.TURN_MAX_ATTEMPTS,
   };
@@ -145,6 +150,7 @@ export async function startService(
               logger,
               agents,
               prompts,
+              templates,
               transport,
               metrics,
               now: options.clock ?? now,

@@ -36,6 +36,11 @@ export const configSchema = z.object({
   /** Largest webhook body accepted, in bytes (Meta sends up to 3 MB); larger gets 413. */
   WEBHOOK_MAX_BODY_BYTES: int(3 * 1024 * 1024, 1024),
   /** Messages from one customer arriving within this window become one turn. */
+  /**
+   * Start every new conversation in this agent instead of agents/routing.yaml's choice (e.g. "echo"
+   * to prove a deployment's wiring end to end). Must name a loaded agent.
+   */
+  DEFAULT_AGENT: optionalString,
   TURN_DEBOUNCE_MS: int(2000),
   /** Attempts at processing one conversation turn before its job is left dead. */
   TURN_MAX_ATTEMPTS: int(10, 1),

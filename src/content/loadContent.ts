@@ -8,12 +8,15 @@ import { COMPUTED_VARS } from "../agents/runtime/computeVars.ts";
 import { lineOf, parseAgent } from "./parseAgent.ts";
 import { type Prompt, parsePrompt } from "./parsePrompt.ts";
 import { parseRouting, type Routing } from "./parseRouting.ts";
+import { parseTemplate, type Template } from "./parseTemplate.ts";
 
 export type LoadedAgent = { definition: AgentDefinition; file: string; hash: string };
 export type Content = {
   agents: Map<string, LoadedAgent>;
   prompts: Map<string, Prompt>;
   routing: Routing;
+  /** The template registry (templates/*.yaml), by name. */
+  templates: Map<string, Template>;
 };
 
 const ROUTING_FILE = "routing.yaml";
@@ -45,6 +48,18 @@ export async function loadContent(rootDir: string): Promise<Content> {
     else if (prompts.has(result.prompt.id))
       problems.push(`${file}:2: prompt id "${result.prompt.id}" is already used`);
     else prompts.set(result.prompt.id, result.prompt);
+  }
+  const templates = new Map<string, Template>();
+  const templateDir = join(rootDir, "templates");
+  for (const name of (await readdir(templateDir).catch(() => []))
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort()) {
+    const file = shown(join(templateDir, name));
+    const result = parseTemplate(await readFile(join(templateDir, name), "utf8"), file);
+    if (!result.ok) problems.push(...result.problems);
+    else if (templates.has(result.template.name))
+      problems.push(`${file}:1: template "${result.template.name}" is already defined`);
+    else templates.set(result.template.name, result.template);
   }
   const agents = new Map<string, LoadedAgent>();
   const agentDir = join(rootDir, "agents");
@@ -87,7 +102,19 @@ export async function loadContent(rootDir: string): Promise<Content> {
         ]),
         [st.say, slotVars],
         [st.idle, slotVars],
+        [def.global.opt_in?.prompt, slotVars],
+        [def.global.question?.prompt, slotVars],
+        [def.global.unsupported?.prompt, slotVars],
       ];
+      const template = st.template ? templates.get(st.template.name) : undefined;
+      if (st.template && !template)
+        problems.push(
+          `${file}:${at(`states.${name}.template`)}: states.${name}.template: no template "${st.template.name}" in templates/`,
+        );
+      if (st.template && template && template.parameters.length !== st.template.params.length)
+        problems.push(
+          `${file}:${at(`states.${name}.template`)}: states.${name}.template: "${st.template.name}" takes ${template.parameters.length} parameter(s) (${template.parameters.join(", ")}), ${st.template.params.length} given`,
+        );
       for (const param of st.template?.params ?? []) {
         if (!slotVars.has(param))
           problems.push(
@@ -127,5 +154,5 @@ export async function loadContent(rootDir: string): Promise<Content> {
     );
   }
   if (problems.length > 0 || !routing) throw new ContentError(problems);
-  return { agents, prompts, routing };
+  return { agents, prompts, routing, templates };
 }

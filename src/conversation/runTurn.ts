@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { leadDetails } from "../agents/runtime/computeVars.ts";
 import { decideTurn, readAgentState } from "../agents/runtime/decideTurn.ts";
 import {
   type HistoryLine,
@@ -10,6 +11,7 @@ import {
 import type { Effect } from "../agents/runtime/transition.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import { type Prompt, renderPrompt } from "../content/parsePrompt.ts";
+import type { Template } from "../content/parseTemplate.ts";
 import { prepared } from "../db/prepared.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
@@ -27,6 +29,8 @@ export type TurnDeps = {
   logger: Logger;
   agents: ReadonlyMap<string, LoadedAgent>;
   prompts: ReadonlyMap<string, Prompt>;
+  /** The template registry (templates/*.yaml). */
+  templates?: ReadonlyMap<string, Template>;
   /** Present when an LLM is configured; without it (or when it fails) turns run in degraded mode. */
   llm?: LlmClient;
   transport: WhatsAppTransport;
@@ -165,7 +169,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
         );
       }
     }
-    const { state: after, effects } = decideTurn(
+    const { state: after, effects: decided } = decideTurn(
       agent.definition,
       before,
       pending.rows.map((r) => ({ type: r.type, text: r.text })),
@@ -174,9 +178,40 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       extracted,
       reading?.wantsHuman ?? false,
     );
+    // In an outcome state later answers (holder, bill) update the lead too.
+    const effects = [...decided];
+    const outcomeNode = agent.definition.states[after.state];
+    if (
+      outcomeNode?.outcome &&
+      !effects.some((e) => e.type === "outcome") &&
+      JSON.stringify(after.slots) !== JSON.stringify(before.slots)
+    ) {
+      effects.push({
+        type: "outcome",
+        outcome: outcomeNode.outcome,
+        slots: { ...after.slots },
+        details: leadDetails(agent.definition, after),
+      });
+    }
     const decision = {
       state: after,
       replies: effects.flatMap((e): OutboundMessage[] => {
+        if (e.type === "template") {
+          const template = deps.templates?.get(e.name);
+          // Content validation at start-up guarantees every template an agent names exists.
+          if (!template) throw new Error(`template ${e.name} not loaded`);
+          return [
+            {
+              type: "template",
+              name: template.name,
+              language: template.language,
+              components:
+                e.params.length > 0
+                  ? [{ type: "body", parameters: e.params.map((text) => ({ type: "text", text })) }]
+                  : [],
+            },
+          ];
+        }
         if (e.type !== "reply") return [];
         const prompt = deps.prompts.get(e.prompt);
         // Content validation at start-up guarantees every referenced prompt exists.
@@ -186,7 +221,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       }),
     };
     for (const e of effects)
-      if (e.type !== "reply") log.info({ effect: e, state: after.state }, "agent effect");
+      if (e.type !== "reply" && e.type !== "template")
+        log.info({ effect: e.type, state: after.state }, "agent effect");
     const version = `${agent.definition.version}+${agent.hash}`;
     const inboundIds = pending.rows.map((r) => r.id);
     // The turn record, the processed marks and the new state: one statement.
@@ -304,12 +340,20 @@ async function recordEffects(db: pg.PoolClient, turn: TurnRef, effects: Effect[]
   for (const e of effects) {
     if (e.type === "outcome") {
       await db.query(
-        `insert into leads (conversation_id, agent_id, agent_version, outcome, slots, customer_wa_id, customer_name, created_at, updated_at)
-         select c.id, $2, $3, $4, $5, c.customer_wa_id, c.customer_name, $6, $6 from conversations c where c.id = $1
+        `insert into leads (conversation_id, agent_id, agent_version, outcome, slots, details, customer_wa_id, customer_name, created_at, updated_at)
+         select c.id, $2, $3, $4, $5, $7, c.customer_wa_id, c.customer_name, $6, $6 from conversations c where c.id = $1
          on conflict (conversation_id) do update
            set agent_id = excluded.agent_id, agent_version = excluded.agent_version, outcome = excluded.outcome,
-               slots = excluded.slots, updated_at = excluded.updated_at`,
-        [turn.conversationId, turn.agentId, turn.version, e.outcome, JSON.stringify(e.slots), at],
+               slots = excluded.slots, details = excluded.details, updated_at = excluded.updated_at`,
+        [
+          turn.conversationId,
+          turn.agentId,
+          turn.version,
+          e.outcome,
+          JSON.stringify(e.slots),
+          at,
+          JSON.stringify(e.details),
+        ],
       );
     } else if (e.type === "opt_out") {
       await db.query(
@@ -317,6 +361,18 @@ async function recordEffects(db: pg.PoolClient, turn: TurnRef, effects: Effect[]
                     values ($1, true, 'keyword', $2, $3, $4))
          update conversations set opted_out_at = coalesce(opted_out_at, $4) where id = $1`,
         [turn.conversationId, e.text.slice(0, 200), turn.turnId, at],
+      );
+    } else if (e.type === "opt_in") {
+      await db.query(
+        `with l as (insert into consent_events (conversation_id, opted_out, source, detail, turn_id, at)
+                    values ($1, false, 'keyword', $2, $3, $4))
+         update conversations set opted_out_at = null where id = $1`,
+        [turn.conversationId, e.text.slice(0, 200), turn.turnId, at],
+      );
+    } else if (e.type === "attention") {
+      await db.query(
+        "update conversations set attention_at = coalesce(attention_at, $2), attention_reason = $3 where id = $1",
+        [turn.conversationId, at, `${e.reason}: ${e.text.slice(0, 200)}`],
       );
     } else if (e.type === "handoff") {
       await db.query("update conversations set handoff_at = coalesce(handoff_at, $2) where id = $1", [

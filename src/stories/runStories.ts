@@ -7,6 +7,8 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { loadConfig } from "../config/loadConfig.ts";
+import { loadContent } from "../content/loadContent.ts";
+import { renderTemplate, type Template } from "../content/parseTemplate.ts";
 import { startEmbeddedPostgres } from "../db/startEmbeddedPostgres.ts";
 import type { Service } from "../main.ts";
 import { signBody } from "../webhook/verifySignature.ts";
@@ -186,6 +188,7 @@ export async function runStories(options: StoryRunOptions): Promise<StoryReport[
         // A recorded miss must fail fast and the breaker must not hide the next requests.
         LLM_BREAKER_FAILURES: "1000",
       });
+      const { templates } = await loadContent(contentDir);
       const service = await options.startService(config, {
         logger: options.logger,
         rootDir: options.rootDir,
@@ -196,7 +199,7 @@ export async function runStories(options: StoryRunOptions): Promise<StoryReport[
         for (const [index, story] of stories.entries()) {
           replay?.setStory(slugOf(story.file));
           const report = await runStory(
-            { service, secrets, clock, replay, stepTimeoutMs: options.stepTimeoutMs },
+            { service, templates, secrets, clock, replay, stepTimeoutMs: options.stepTimeoutMs },
             story,
             PHONE_NUMBER_BASE + reports.length + index,
           ).catch(
@@ -269,6 +272,7 @@ export function createFakeClock(): FakeClock {
 
 type RunContext = {
   service: Service;
+  templates: ReadonlyMap<string, Template>;
   secrets: { WHATSAPP_APP_SECRET: string; ADMIN_TOKEN: string };
   clock: FakeClock;
   replay: LlmReplay | undefined;
@@ -309,7 +313,10 @@ const sandboxBody = z.looseObject({
 type Option = { id: string; title: string };
 
 /** What the customer reads: the text, an interactive message's body and options, a template's name and parameters. */
-export function seenReply(body: z.infer<typeof sandboxBody>): SeenReply & { options: Option[] } {
+export function seenReply(
+  body: z.infer<typeof sandboxBody>,
+  templates: ReadonlyMap<string, Template> = new Map(),
+): SeenReply & { options: Option[] } {
   const options: Option[] = [
     ...(body.interactive?.action?.buttons ?? []).map((b) => b.reply),
     ...(body.interactive?.action?.sections ?? []).flatMap((s) => s.rows),
@@ -318,12 +325,17 @@ export function seenReply(body: z.infer<typeof sandboxBody>): SeenReply & { opti
     const params = body.template.components.flatMap((c) =>
       c.parameters.flatMap((p) => (p.text ? [p.text] : [])),
     );
+    const known = templates.get(body.template.name);
+    // As the customer reads it: the registry's body with the parameters filled in.
+    const text = known
+      ? [renderTemplate(known, params), ...known.buttons].join("\n")
+      : [body.template.name, ...params].join(" ");
     return {
       kind: "template",
-      text: [body.template.name, ...params].join(" "),
-      buttons: [],
+      text,
+      buttons: known?.buttons ?? [],
       template: body.template.name,
-      options,
+      options: (known?.buttons ?? []).map((title) => ({ id: title, title })),
     };
   }
   const text = body.text?.body ?? body.interactive?.body?.text ?? "";
@@ -412,7 +424,7 @@ async function runStory(ctx: RunContext, story: Story, phoneNumberId: number): P
     const misses = ctx.replay?.takeMisses() ?? [];
     if (misses.length > 0)
       fail(step.line, `recorded LLM: no recording for request ${misses[0]} (run with --record)`);
-    const replies = await repliesSince(pool, waId, mark);
+    const replies = await repliesSince(pool, waId, mark, ctx.templates);
     mark = await lastSandboxId(pool);
     const checks = step.expect
       ? checkExpectations(step.expect, await observe(pool, webhookCtx.phoneNumberId, waId, replies))
@@ -422,7 +434,7 @@ async function runStory(ctx: RunContext, story: Story, phoneNumberId: number): P
     if (failed) fail(step.line, describeFailure(failed));
   }
   if (story.expect && report.ok) {
-    const all = await repliesSince(pool, waId, firstMark);
+    const all = await repliesSince(pool, waId, firstMark, ctx.templates);
     report.checks = checkExpectations(story.expect, await observe(pool, webhookCtx.phoneNumberId, waId, all));
     const failed = report.checks.find((c) => !c.ok);
     if (failed) fail(story.expectLine, describeFailure(failed));
@@ -472,7 +484,7 @@ async function runStep(ctx: RunContext, story: Story, step: Step, io: StepIo): P
       }
       if ("button" in u || "list" in u) {
         const wanted = "button" in u ? u.button : u.list;
-        const last = await lastInteractive(pool, io.waId);
+        const last = await lastInteractive(pool, io.waId, ctx.templates);
         if (!last) throw new Error(`no interactive message to pick "${wanted}" from`);
         const option =
           last.options.find((o) => o.id === wanted) ??
@@ -547,7 +559,12 @@ async function lastSandboxId(pool: pg.Pool): Promise<number> {
 
 const sandboxRow = z.object({ id: z.coerce.number(), wamid: z.string(), body: z.unknown() });
 
-async function sandboxRows(pool: pg.Pool, waId: string, after: number) {
+async function sandboxRows(
+  pool: pg.Pool,
+  waId: string,
+  after: number,
+  templates: ReadonlyMap<string, Template>,
+) {
   const { rows } = await pool.query(
     `select id, wamid, body from sandbox_messages
       where id > $1 and (recipient = $2 or recipient = '+' || $2) and body ? 'type' order by id`,
@@ -556,15 +573,22 @@ async function sandboxRows(pool: pg.Pool, waId: string, after: number) {
   return z
     .array(sandboxRow)
     .parse(rows)
-    .map((r) => ({ ...r, seen: seenReply(sandboxBody.parse(r.body)) }));
+    .map((r) => ({ ...r, seen: seenReply(sandboxBody.parse(r.body), templates) }));
 }
 
-async function repliesSince(pool: pg.Pool, waId: string, after: number): Promise<SeenReply[]> {
-  return (await sandboxRows(pool, waId, after)).map(({ seen: { options: _o, ...reply } }) => reply);
+async function repliesSince(
+  pool: pg.Pool,
+  waId: string,
+  after: number,
+  templates: ReadonlyMap<string, Template>,
+): Promise<SeenReply[]> {
+  return (await sandboxRows(pool, waId, after, templates)).map(
+    ({ seen: { options: _o, ...reply } }) => reply,
+  );
 }
 
-async function lastInteractive(pool: pg.Pool, waId: string) {
-  const rows = await sandboxRows(pool, waId, 0);
+async function lastInteractive(pool: pg.Pool, waId: string, templates: ReadonlyMap<string, Template>) {
+  const rows = await sandboxRows(pool, waId, 0, templates);
   const last = rows.filter((r) => r.seen.options.length > 0).at(-1);
   return last ? { wamid: last.wamid, options: last.seen.options } : undefined;
 }
@@ -581,6 +605,7 @@ const conversationSchema = z.object({
       customer_wa_id: z.string().nullable(),
       customer_name: z.string().nullable(),
       agent_id: z.string(),
+      details: z.record(z.string(), z.unknown()).default({}),
     })
     .nullable(),
 });
@@ -590,7 +615,7 @@ async function conversationRow(pool: pg.Pool, phoneNumberId: string, waId: strin
   const { rows } = await pool.query(
     `select c.id, c.state, c.handoff_at is not null as handoff, c.opted_out_at is not null as opted_out,
             (select json_build_object('outcome', l.outcome, 'slots', l.slots, 'customer_wa_id', l.customer_wa_id,
-                                      'customer_name', l.customer_name, 'agent_id', l.agent_id)
+                                      'customer_name', l.customer_name, 'agent_id', l.agent_id, 'details', l.details)
                from leads l where l.conversation_id = c.id) as lead
        from conversations c where c.phone_number_id = $1 and c.customer_key = $2`,
     [phoneNumberId, waId],
@@ -615,6 +640,7 @@ async function observe(
     optedOut: conv?.opted_out ?? false,
     lead: lead
       ? {
+          ...lead.details,
           ...lead.slots,
           outcome: lead.outcome,
           agent: lead.agent_id,

@@ -35,7 +35,10 @@ test("with no DATABASE_URL and no token: embedded PostgreSQL + sandbox, and `npm
     });
     assert.equal(send.status, 0, send.stderr + send.stdout);
     assert.match(send.stdout, /webhook answered 200/);
-    assert.match(send.stdout, /← bot: Recebi sua mensagem: Oi/);
+    assert.match(
+      send.stdout,
+      /← bot: Olá! Aqui é a assistente virtual da Aurora Energia.*qual é o seu nome\?/,
+    );
   } finally {
     const stopped = await svc.stop("SIGTERM");
     assert.equal(stopped.code, 0, svc.output().slice(-2000));

@@ -42,6 +42,8 @@ export async function startCluster(
     WHATSAPP_ACCESS_TOKEN: TOKEN,
     WHATSAPP_GRAPH_BASE_URL: graph.baseUrl,
     TURN_DEBOUNCE_MS: "50",
+    // One echoed reply per turn: what the lost/doubled accounting counts.
+    DEFAULT_AGENT: "echo",
     WORKER_POLL_INTERVAL_MS: "200",
     WORKER_STALE_AFTER_MS: "1000",
     GRAPH_TIMEOUT_MS: "1500",

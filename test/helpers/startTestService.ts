@@ -44,6 +44,9 @@ export async function startTestService(
     WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     TURN_DEBOUNCE_MS: "100",
+    // The spine tests check the path with the project's echo agent (one reply per turn, the text
+    // echoed); tests with their own content use its routing.
+    ...(options.contentDir ? {} : { DEFAULT_AGENT: "echo" }),
     WORKER_POLL_INTERVAL_MS: "100",
     WORKER_CONCURRENCY: "4",
     SEND_RETRY_BASE_MS: "50",

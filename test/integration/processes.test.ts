@@ -33,6 +33,7 @@ const baseEnv = () => ({
   WHATSAPP_ACCESS_TOKEN: TOKEN,
   WHATSAPP_GRAPH_BASE_URL: graph.baseUrl,
   TURN_DEBOUNCE_MS: "100",
+  DEFAULT_AGENT: "echo",
   WORKER_POLL_INTERVAL_MS: "200",
   LOG_LEVEL: "info",
   HOST: "127.0.0.1",

@@ -8,6 +8,15 @@ const guardRef = z.strictObject({
   args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
+/** Lead score weights (sales priority only; never changes an outcome). Points are capped at 100. */
+export const scoreSchema = z.strictObject({
+  /** Points by monthly bill: the highest band whose `min` the bill reaches. */
+  bill_bands: z.array(z.strictObject({ min: z.number().min(0), points: z.number().min(0) })).default([]),
+  customer_type: z.record(z.string(), z.number().min(0)).default({}),
+  account_holder: z.number().min(0).default(0),
+  bill_received: z.number().min(0).default(0),
+});
+
 const dataSchema = z.strictObject({
   /** The cities customers may name, with their UF and nicknames. */
   cities: z
@@ -31,6 +40,7 @@ const dataSchema = z.strictObject({
   distributor_by_uf: z.record(z.string().length(2), z.string()).default({}),
   /** Minimum average monthly bill per customer type (BRL). */
   minimums: z.record(z.string(), z.number().positive()).default({}),
+  score: scoreSchema.optional(),
   /** Plans: discount per customer type (0.2 = 20%), loyalty in months (0: none). */
   plans: z
     .array(
@@ -147,6 +157,15 @@ export const agentDefinitionSchema = z.strictObject({
     .strictObject({
       opt_out: z.strictObject({ to: z.string() }).optional(),
       human: z.strictObject({ to: z.string() }).optional(),
+      /** After an opt-out, "VOLTAR" / "quero voltar a receber mensagens": confirmed with this prompt. */
+      opt_in: z.strictObject({ prompt: z.string() }).optional(),
+      /**
+       * A question off the script: answered with this prompt (until the FAQ agent answers it), the
+       * conversation flagged for a person, and the flow resumes with the question it was on.
+       */
+      question: z.strictObject({ prompt: z.string() }).optional(),
+      /** A sticker, voice note, location… where a text was expected: this short reply, no state change. */
+      unsupported: z.strictObject({ prompt: z.string() }).optional(),
     })
     .default({}),
   /** Message types that never get an answer (a reaction, an edited or deleted message). */

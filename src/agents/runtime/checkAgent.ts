@@ -16,6 +16,13 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
   if (def.global.opt_out) exists(def.global.opt_out.to, "global.opt_out.to");
   if (def.global.human) exists(def.global.human.to, "global.human.to");
   if (def.handoff_state) exists(def.handoff_state, "handoff_state");
+  for (const [key, g] of Object.entries({
+    opt_in: def.global.opt_in,
+    question: def.global.question,
+    unsupported: def.global.unsupported,
+  })) {
+    if (g && !promptIds.has(g.prompt)) problems.push(`global.${key}: no prompt "${g.prompt}" in prompts/`);
+  }
   for (const [name, st] of Object.entries(states)) {
     for (const a of st.ask) {
       if (!(a.slot in def.slots)) problems.push(`states.${name}.ask: no slot "${a.slot}"`);
@@ -75,7 +82,7 @@ export function reachable(def: AgentDefinition): Set<string> {
   return seen;
 }
 
-/** Whether some path of transitions leads from `from` to a final state. */
+/** Whether some path of transitions leads from `from` to a final or outcome state. */
 export function canFinish(def: AgentDefinition, from: string): boolean {
   const seen = new Set<string>();
   const queue = [from];
@@ -85,7 +92,8 @@ export function canFinish(def: AgentDefinition, from: string): boolean {
     seen.add(s);
     const node = def.states[s];
     if (!node) continue;
-    if (node.final) return true;
+    // An outcome state ends the qualification even when corrections may still move it.
+    if (node.final || node.outcome) return true;
     for (const t of node.next) queue.push(t.to);
   }
   return false;

@@ -1,5 +1,5 @@
 import type { AgentData, AgentDefinition } from "./agentDefinition.ts";
-import type { AgentState } from "./transition.ts";
+import type { AgentState, SlotValue } from "./transition.ts";
 
 /** Variables every prompt and template may use besides the slots. */
 export const COMPUTED_VARS = ["first_name", "discount", "saving", "loyalty", "minimum"] as const;
@@ -56,4 +56,36 @@ export function computeVars(def: AgentDefinition, s: AgentState): Record<string,
   const minimum = def.data.minimums[type];
   vars.minimum = minimum === undefined ? "" : brl(minimum);
   return vars;
+}
+
+/** Lead score 0–100 from the operator's weights (sales priority; outcomes never depend on it). */
+export function leadScore(data: AgentData, s: AgentState): number | undefined {
+  const w = data.score;
+  if (!w) return undefined;
+  const bill = typeof s.slots.monthly_bill_brl === "number" ? s.slots.monthly_bill_brl : 0;
+  const band = [...w.bill_bands].sort((a, b) => b.min - a.min).find((b) => bill >= b.min);
+  const type = typeof s.slots.customer_type === "string" ? s.slots.customer_type : "";
+  const points =
+    (band?.points ?? 0) +
+    (w.customer_type[type] ?? 0) +
+    (s.slots.is_account_holder === true ? w.account_holder : 0) +
+    (s.slots.bill_received === true ? w.bill_received : 0);
+  return Math.min(100, Math.round(points));
+}
+
+/** What the lead record carries besides the slots: the quote, the score, the holder consent flag. */
+export function leadDetails(def: AgentDefinition, s: AgentState): Record<string, SlotValue> {
+  const plan = planFor(def.data, s);
+  const bill = typeof s.slots.monthly_bill_brl === "number" ? s.slots.monthly_bill_brl : undefined;
+  const details: Record<string, SlotValue> = {};
+  if (plan) {
+    details.discount = plan.discount;
+    details.loyalty_months = plan.loyaltyMonths;
+    if (bill !== undefined) details.estimated_saving_brl = Math.floor(bill * plan.discount + 0.5);
+  }
+  const score = leadScore(def.data, s);
+  if (score !== undefined) details.score = score;
+  if ("is_account_holder" in def.slots)
+    details.holder_consent_needed = s.slots.is_account_holder === false && s.slots.holder_agrees !== true;
+  return details;
 }

@@ -22,6 +22,7 @@ const stateSchema = z.object({
   updatedAt: z.string().nullable(),
   inferred: z.array(z.string()).default([]),
   asked: z.array(z.string()).default([]),
+  resume: z.string().optional(),
 });
 
 /** The stored conversation state, or a fresh one when there is none (or it belongs to another agent). */
@@ -51,10 +52,18 @@ export function decideTurn(
   let state = current;
   let replies: Effect[] = [];
   const others: Effect[] = [];
+  // Messages of a step: its replies and templates, in order. A later step's replace an earlier
+  // step's, except templates, which are announcements that stand (a lead qualified mid-burst).
+  const isMessage = (e: Effect) => e.type === "reply" || e.type === "template";
   const take = (effects: Effect[]) => {
-    const r = effects.filter((e) => e.type === "reply");
-    if (r.length > 0) replies = r;
-    others.push(...effects.filter((e) => e.type !== "reply"));
+    const r = effects.filter(isMessage);
+    if (r.length > 0) {
+      const kept = replies.filter(
+        (e) => e.type === "template" && !r.some((x) => x.type === "template" && x.name === e.name),
+      );
+      replies = [...kept, ...r];
+    }
+    others.push(...effects.filter((e) => !isMessage(e)));
   };
   if (isNew) {
     const started = transition(def, state, { type: "start" }, now, ctx);

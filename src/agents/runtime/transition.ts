@@ -8,7 +8,7 @@ import { normalizeWords } from "../extract/normalizeText.ts";
 import { parseMoneyBrl } from "../extract/parseMoneyBrl.ts";
 import { parseYesNo } from "../extract/parseYesNo.ts";
 import type { AgentDefinition, AskDefinition, SlotSpec } from "./agentDefinition.ts";
-import { computeVars } from "./computeVars.ts";
+import { computeVars, leadDetails } from "./computeVars.ts";
 import { derive } from "./derive.ts";
 import { guards } from "./guards.ts";
 import { acceptsValue } from "./validateSlot.ts";
@@ -25,6 +25,8 @@ export type AgentState = {
   inferred: string[];
   /** Optional questions already asked in this state (never asked twice). */
   asked: string[];
+  /** Where an opted-out conversation resumes when the customer writes again. */
+  resume?: string;
 };
 
 export type AgentEvent =
@@ -42,10 +44,14 @@ export type Effect =
   /** Send an approved template with these body parameters. */
   | { type: "template"; name: string; params: string[] }
   /** The conversation reached an outcome: persist the lead with the slots and the quote. */
-  | { type: "outcome"; outcome: string; slots: Record<string, SlotValue>; vars: Record<string, string> }
+  | { type: "outcome"; outcome: string; slots: Record<string, SlotValue>; details: Record<string, SlotValue> }
   | { type: "handoff" }
   /** The customer asked to stop: record it in the consent ledger. */
-  | { type: "opt_out"; text: string };
+  | { type: "opt_out"; text: string }
+  /** The customer asked to receive messages again. */
+  | { type: "opt_in"; text: string }
+  /** Flag the conversation for a person (a question the agent cannot answer yet). */
+  | { type: "attention"; reason: string; text: string };
 
 /** Operator data the extractors need (the city list), passed in, never read here. */
 export type TransitionContext = { cities: readonly City[] };
@@ -79,7 +85,11 @@ export function transition(
     asked: [...current.asked],
     updatedAt: now.toISOString(),
   };
-  if (s.done) return { state: s, effects };
+  if (s.done) {
+    if (event.type === "message" && s.resume && s.state === def.global.opt_out?.to)
+      return afterOptOut(def, s, event.text ?? "", event.messageType, now, ctx);
+    return { state: s, effects };
+  }
   if (event.type === "start") return settle(def, s, effects, ctx, true, false);
   if (event.type === "human")
     return def.global.human ? enter(def, s, def.global.human.to, effects, ctx) : { state: s, effects };
@@ -99,9 +109,16 @@ export function transition(
   const intent = text ? detectIntent(text) : undefined;
   if (intent === "opt_out" && def.global.opt_out) {
     effects.push({ type: "opt_out", text });
-    return enter(def, s, def.global.opt_out.to, effects, ctx);
+    return enter(def, { ...s, resume: s.state }, def.global.opt_out.to, effects, ctx);
   }
   if (intent === "human" && def.global.human) return enter(def, s, def.global.human.to, effects, ctx);
+  const mediaSlot = Object.values(def.slots).some((spec) => spec.type === "media");
+  const isMedia = event.messageType === "image" || event.messageType === "document";
+  if (!text.trim() && !(isMedia && mediaSlot) && def.global.unsupported) {
+    // Nothing readable (a sticker, a voice note, a location): say so, and change nothing.
+    effects.push({ type: "reply", prompt: def.global.unsupported.prompt, vars: computeVars(def, s) });
+    return { state: s, effects };
+  }
 
   const asked = currentAsk(def, s);
   const correcting = CORRECTION.test(normalizeWords(text));
@@ -118,13 +135,20 @@ export function transition(
     if (!spec.listen || slot === asked?.slot || filled.includes(slot)) continue;
     const known = s.slots[slot] !== undefined && !s.inferred.includes(slot);
     if (known && !correcting) continue;
-    const value = listenSlot(spec, text, correcting, s, def, ctx);
+    const value = listenSlot(spec, text, event.messageType, correcting, s, def, ctx);
     if (value !== undefined && acceptsValue(spec, value) && value !== s.slots[slot]) {
       setSlot(s, slot, value);
       filled.push(slot);
     }
   }
   if (filled.length === 0) {
+    if (intent === "question" && def.global.question) {
+      // Off the script: acknowledge, flag for a person, and stay on the same question.
+      effects.push({ type: "attention", reason: "question", text });
+      effects.push({ type: "reply", prompt: def.global.question.prompt, vars: computeVars(def, s) });
+      if (asked) effects.push(askEffect(def, s, asked, false, ctx));
+      return { state: s, effects };
+    }
     if (asked && !asked.optional) {
       s = { ...s, misses: s.misses + 1 };
       if (s.misses >= def.max_misses && def.handoff_state)
@@ -137,6 +161,42 @@ export function transition(
     return { state: s, effects };
   }
   return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
+}
+
+/** Acknowledgements that need no answer after an opt-out ("ok", "tá", "obrigado", an emoji). */
+const ACK = /^(ok|okay|ta|tá|t|blz|beleza|obrigad[oa]|obg|vlw|valeu|certo|entendi|tudo bem|de nada)$/;
+
+/**
+ * An opted-out customer writes again. An acknowledgement gets nothing. "VOLTAR" (opt-in) is
+ * confirmed and recorded, and the qualification resumes. Any other real message is answered and
+ * the qualification resumes where it was; proactive messages stay blocked (the consent ledger still
+ * says opted out) until an explicit opt-in.
+ */
+function afterOptOut(
+  def: AgentDefinition,
+  s: AgentState,
+  text: string,
+  messageType: string | undefined,
+  now: Date,
+  ctx: TransitionContext,
+): { state: AgentState; effects: Effect[] } {
+  const words = normalizeWords(text);
+  if (!text.trim() || ACK.test(words) || !/[\p{L}\p{N}]/u.test(words)) return { state: s, effects: [] };
+  const resumed: AgentState = { ...s, state: s.resume ?? def.initial, done: false, misses: 0 };
+  delete resumed.resume;
+  if (detectIntent(text) === "opt_in") {
+    const effects: Effect[] = [{ type: "opt_in", text }];
+    if (def.global.opt_in)
+      effects.push({ type: "reply", prompt: def.global.opt_in.prompt, vars: computeVars(def, resumed) });
+    return settle(def, resumed, effects, ctx, false, true);
+  }
+  return transition(
+    def,
+    resumed,
+    { type: "message", text, ...(messageType ? { messageType } : {}) },
+    now,
+    ctx,
+  );
 }
 
 function setSlot(s: AgentState, slot: string, value: SlotValue): void {
@@ -204,7 +264,13 @@ function onEnter(def: AgentDefinition, s: AgentState, effects: Effect[]): void {
       name: node.template.name,
       params: node.template.params.map((p) => vars[p] ?? ""),
     });
-  if (node.outcome) effects.push({ type: "outcome", outcome: node.outcome, slots: { ...s.slots }, vars });
+  if (node.outcome)
+    effects.push({
+      type: "outcome",
+      outcome: node.outcome,
+      slots: { ...s.slots },
+      details: leadDetails(def, s),
+    });
   if (s.state === def.handoff_state || s.state === def.global.human?.to) effects.push({ type: "handoff" });
 }
 
@@ -220,7 +286,15 @@ export function askEffect(
   again: boolean,
   _ctx?: TransitionContext,
 ): Effect {
-  const options = def.slots[ask.slot]?.options;
+  const spec = def.slots[ask.slot];
+  const options =
+    spec?.options ??
+    (spec?.type === "yes_no"
+      ? [
+          { id: "sim", title: "Sim" },
+          { id: "nao", title: "Não" },
+        ]
+      : undefined);
   return {
     type: "reply",
     prompt: again ? (ask.reprompt ?? ask.prompt) : ask.prompt,
@@ -272,11 +346,13 @@ function extractSlot(
 function listenSlot(
   spec: SlotSpec,
   text: string,
+  messageType: string | undefined,
   correcting: boolean,
   s: AgentState,
   def: AgentDefinition,
   ctx: TransitionContext,
 ): SlotValue | undefined {
+  if (spec.type === "media") return messageType === "image" || messageType === "document" ? true : undefined;
   if (!text.trim()) return undefined;
   switch (spec.type) {
     case "city":
