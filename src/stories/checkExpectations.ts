@@ -1,4 +1,3 @@
-import { normalizeText } from "../agents/extract/normalizeText.ts";
 import type { Expectations } from "./storySchema.ts";
 
 /** An outbound message as the customer reads it. */
@@ -16,9 +15,14 @@ export type Observed = {
 
 export type CheckResult = { key: string; ok: boolean; expected: unknown; actual: unknown; message?: string };
 
-/** Case- and accent-insensitive comparison form ("Não" and "nao" are equal). */
+/** Case- and accent-insensitive comparison form ("Não" and "nao" are equal); punctuation kept. */
 export function fold(text: string): string {
-  return normalizeText(text);
+  return text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function sameValue(expected: unknown, actual: unknown): boolean {

@@ -180,7 +180,7 @@ export async function runStories(options: StoryRunOptions): Promise<StoryReport[
         PORT: "0",
         LOG_LEVEL: options.logger.level,
         // A burst posted within this window is one turn; short, so stories run quickly.
-        TURN_DEBOUNCE_MS: "200",
+        TURN_DEBOUNCE_MS: "120",
         WORKER_POLL_INTERVAL_MS: "50",
         // A story's customer gets a few replies per step: never wait for the pair rate limit here.
         PAIR_RATE_BURST: "1000",

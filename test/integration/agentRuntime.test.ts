@@ -106,7 +106,7 @@ test("a burst that answers several questions gets one reply: the next open quest
   assert.deepEqual((await stateOf(c))?.slots, { name: "João", city: "Belo Horizonte" });
 });
 
-test("opting out ends the conversation with one confirmation; nothing after it", async () => {
+test("opting out: one confirmation, recorded in the ledger; an acknowledgement gets nothing", async () => {
   const c = "5581999990003";
   await say(c, "Oi", 1);
   assert.equal((await say(c, "PARAR", 2))[1], "Tudo bem, você não vai mais receber mensagens nossas.");
@@ -117,7 +117,7 @@ test("opting out ends the conversation with one confirmation; nothing after it",
     [c],
   );
   assert.deepEqual(consent.rows, [{ opted_out: true, source: "keyword", detail: "PARAR", flagged: true }]);
-  await svc.post(textWebhook({ from: c, text: "Maria" }));
+  await svc.post(textWebhook({ from: c, text: "obrigado" }));
   await new Promise((r) => setTimeout(r, 700));
-  assert.equal(repliesTo(c).length, 2, "no reply after the opt-out");
+  assert.equal(repliesTo(c).length, 2, "no reply to a thank-you after the opt-out");
 });

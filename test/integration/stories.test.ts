@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -44,12 +44,32 @@ test("the project's stories pass: every step kind, degraded and recorded LLM mod
   try {
     const { code, out } = await stories(["--json", join(dir, "r.json"), "test/stories"]);
     assert.equal(code, 0, out);
-    assert.match(out, /^7 passed, 0 failed/m);
+    const files = readdirSync(join(ROOT, "test/stories"), { recursive: true, encoding: "utf8" }).filter(
+      (f) => f.endsWith(".yaml") && !/(^|\/)(agents|prompts)\//.test(f),
+    );
+    assert.ok(files.length >= 30, `${files.length} story files`);
+    assert.match(out, new RegExp(`^${files.length} passed, 0 failed`, "m"));
     const report = reportSchema.parse(JSON.parse(readFileSync(join(dir, "r.json"), "utf8")));
-    assert.equal(report.stories.length, 7);
+    assert.equal(report.stories.length, files.length);
     const checks = report.stories.flatMap((s) => s.steps.flatMap((st) => st.checks));
     assert.ok(checks.length >= 30, `expectations were checked (${checks.length})`);
     assert.ok(report.stories.every((s) => s.steps.every((st) => st.latencyMs > 0)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the example story of ../shared/docs/stories.md passes unchanged against the shipped agent", async () => {
+  const doc = readFileSync(join(ROOT, "../shared/docs/stories.md"), "utf8");
+  const example = /## Example\s+```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(example, "the contract has an example");
+  const dir = mkdtempSync(join(tmpdir(), "wa-example-"));
+  try {
+    writeFileSync(join(dir, "example.yaml"), example);
+    const { code, out } = await stories([join(dir, "example.yaml")]);
+    assert.equal(code, 0, out);
+    assert.match(out, /^ok {4}residential lead with a bill above the minimum qualifies/m);
+    assert.match(out, /^1 passed, 0 failed/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

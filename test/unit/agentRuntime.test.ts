@@ -187,8 +187,17 @@ test("opt-out and asking for a person work in any state, before anything else", 
     const human = run(demo, [{ type: "start" }, ...prefix, say("quero falar com um atendente")]);
     assert.equal(human.state.state, "handoff");
   }
-  const done = run(demo, [{ type: "start" }, say("SAIR"), say("Maria")]);
-  assert.deepEqual(done.effects.at(-1), [], "nothing after a final state");
+  const thanks = run(demo, [{ type: "start" }, say("SAIR"), say("ok, obrigado")]);
+  assert.deepEqual(thanks.effects.at(-1), [], "an acknowledgement after the opt-out gets nothing");
+  const back = run(demo, [{ type: "start" }, say("SAIR"), say("Maria")]);
+  assert.deepEqual(
+    prompts(back.effects.at(-1) ?? []),
+    ["demo.ask_city"],
+    "writing again resumes where it was",
+  );
+  assert.equal(back.state.slots.name, "Maria");
+  const handed = run(demo, [{ type: "start" }, say("quero falar com um atendente"), say("Maria")]);
+  assert.deepEqual(handed.effects.at(-1), [], "nothing after a hand-off: a person answers");
 });
 
 test("customer text is data: an injection attempt does not fill slots or move the flow", () => {

@@ -102,7 +102,8 @@ export function decideTurn(
     return { state, effects: [...replies, ...others] };
   }
   for (const m of answerable) {
-    if (state.done) break;
+    // A finished conversation only listens when it can resume (an opted-out customer writing again).
+    if (state.done && !state.resume) break;
     const step = transition(def, state, { type: "message", text: m.text, messageType: m.type }, now, ctx);
     if (isNew && step.state.misses > state.misses && step.state.state === state.state) continue;
     state = step.state;

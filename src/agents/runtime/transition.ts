@@ -120,7 +120,8 @@ export function transition(
     return { state: s, effects };
   }
 
-  const asked = currentAsk(def, s);
+  // The question on the table: the current one, or an optional one just asked (answered once).
+  const asked = currentAsk(def, s) ?? justAskedOptional(def, s);
   const correcting = CORRECTION.test(normalizeWords(text));
   const filled: string[] = [];
   if (asked) {
@@ -163,8 +164,12 @@ export function transition(
   return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
 }
 
-/** Acknowledgements that need no answer after an opt-out ("ok", "tá", "obrigado", an emoji). */
-const ACK = /^(ok|okay|ta|tá|t|blz|beleza|obrigad[oa]|obg|vlw|valeu|certo|entendi|tudo bem|de nada)$/;
+/** Words of an acknowledgement that needs no answer after an opt-out ("ok, obrigado", "tá bom"). */
+const ACK_WORDS = new Set(
+  "ok okay ta t blz beleza obrigado obrigada brigado obg vlw valeu certo entendi tudo bem bom de nada muito show top joia combinado".split(
+    " ",
+  ),
+);
 
 /**
  * An opted-out customer writes again. An acknowledgement gets nothing. "VOLTAR" (opt-in) is
@@ -181,7 +186,8 @@ function afterOptOut(
   ctx: TransitionContext,
 ): { state: AgentState; effects: Effect[] } {
   const words = normalizeWords(text);
-  if (!text.trim() || ACK.test(words) || !/[\p{L}\p{N}]/u.test(words)) return { state: s, effects: [] };
+  const ack = words.split(" ").every((w) => ACK_WORDS.has(w));
+  if (!text.trim() || ack || !/[\p{L}\p{N}]/u.test(words)) return { state: s, effects: [] };
   const resumed: AgentState = { ...s, state: s.resume ?? def.initial, done: false, misses: 0 };
   delete resumed.resume;
   if (detectIntent(text) === "opt_in") {
@@ -202,6 +208,12 @@ function afterOptOut(
 function setSlot(s: AgentState, slot: string, value: SlotValue): void {
   s.slots[slot] = value;
   s.inferred = s.inferred.filter((x) => x !== slot);
+}
+
+/** An optional question asked last in this state and not answered yet ("quer que eu te avise?"). */
+function justAskedOptional(def: AgentDefinition, s: AgentState): AskDefinition | undefined {
+  const slot = s.asked.at(-1);
+  return def.states[s.state]?.ask.find((a) => a.slot === slot && s.slots[slot] === undefined);
 }
 
 /** The question the state is on: its first unanswered one whose conditions hold. */
