@@ -12,6 +12,7 @@ import { runTurn } from "./conversation/runTurn.ts";
 import { createPool } from "./db/createPool.ts";
 import { migrate, pendingMigrations, readMigrations } from "./db/migrate.ts";
 import { startEmbeddedPostgres } from "./db/startEmbeddedPostgres.ts";
+import { fireDueFollowUps } from "./followups/fireDueFollowUps.ts";
 import { createApp } from "./http/createApp.ts";
 import { createWebhookBatcher } from "./inbox/createWebhookBatcher.ts";
 import { storeWebhooks } from "./inbox/storeWebhook.ts";
@@ -35,6 +36,8 @@ export type Service = {
   /** http://host:port the web role listens on (undefined for ROLE=worker). */
   url: string | undefined;
   worker: WorkerHandle | undefined;
+  /** Sends the follow-ups due on the conversation clock now (the worker also polls). */
+  fireFollowUps: () => Promise<number>;
   stop: () => Promise<void>;
 };
 
@@ -170,13 +173,34 @@ export async function startService(
         send_message: async (payload) => {
           const { outboxId } = sendPayload.parse(payload);
           await sendOutboxMessage(
-            { pool, logger, transport, metrics, config, now, random: Math.random },
+            {
+              pool,
+              logger,
+              transport,
+              metrics,
+              config,
+              now,
+              conversationNow: options.clock ?? now,
+              random: Math.random,
+            },
             outboxId,
           );
         },
       },
     });
   }
+
+  const clock = options.clock ?? now;
+  const fireFollowUps = () => fireDueFollowUps({ pool, logger, agents, templates, now: clock });
+  // Follow-ups live in a table on the conversation clock: the worker polls for due ones, so they
+  // survive restarts and a story's fake clock drives them too.
+  const followUpTimer =
+    config.ROLE !== "web"
+      ? setInterval(() => {
+          fireFollowUps().catch((err: unknown) => logger.warn({ err: String(err) }, "follow-up poll failed"));
+        }, config.FOLLOW_UP_POLL_MS)
+      : undefined;
+  followUpTimer?.unref();
 
   let shuttingDown = false;
   const readiness = async () => {
@@ -229,6 +253,7 @@ export async function startService(
   const stop = async () => {
     if (shuttingDown) return;
     shuttingDown = true;
+    clearInterval(followUpTimer);
     const closing = server
       ? new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -241,7 +266,7 @@ export async function startService(
     await embedded?.stop();
     logger.info("stopped");
   };
-  return { config, pool, logger, transport, url, worker, stop };
+  return { config, pool, logger, transport, url, worker, fireFollowUps, stop };
 }
 
 async function main(): Promise<void> {

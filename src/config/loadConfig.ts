@@ -80,6 +80,8 @@ export const configSchema = z.object({
   LLM_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).default(0),
   /** LLM spend per conversation per day (America/Sao_Paulo) after which its turns run in degraded mode. */
   LLM_DAILY_COST_CAP_USD: z.coerce.number().min(0).default(0.25),
+  /** How often the worker looks for due follow-ups (reminders). */
+  FOLLOW_UP_POLL_MS: int(30000, 100),
   /** Budget for a graceful shutdown after SIGTERM. */
   SHUTDOWN_TIMEOUT_MS: int(10000, 100),
 });

@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
 import { checkAgent } from "../agents/runtime/checkAgent.ts";
 import { COMPUTED_VARS } from "../agents/runtime/computeVars.ts";
+import { guards } from "../agents/runtime/guards.ts";
 import { lineOf, parseAgent } from "./parseAgent.ts";
 import { type Prompt, parsePrompt } from "./parsePrompt.ts";
 import { parseRouting, type Routing } from "./parseRouting.ts";
@@ -130,6 +131,32 @@ export async function loadContent(rootDir: string): Promise<Content> {
           );
         }
       }
+    }
+    for (const [where, ref] of [
+      ["follow_up.template", def.follow_up?.template],
+      ["outside_window.template", def.outside_window?.template],
+    ] as const) {
+      if (!ref) continue;
+      const template = templates.get(ref.name);
+      if (!template) problems.push(`${file}:${at(where)}: ${where}: no template "${ref.name}" in templates/`);
+      else if (template.parameters.length !== ref.params.length)
+        problems.push(
+          `${file}:${at(where)}: ${where}: "${ref.name}" takes ${template.parameters.length} parameter(s), ${ref.params.length} given`,
+        );
+      for (const param of ref.params)
+        if (!slotVars.has(param))
+          problems.push(`${file}:${at(where)}: ${where}: unknown variable "${param}"`);
+    }
+    for (const [name, guardsOf] of Object.entries(def.follow_up?.in_states ?? {})) {
+      if (!(name in def.states))
+        problems.push(
+          `${file}:${at(`follow_up.in_states.${name}`)}: follow_up.in_states: no state "${name}"`,
+        );
+      for (const g of guardsOf)
+        if (!(g.guard in guards))
+          problems.push(
+            `${file}:${at(`follow_up.in_states.${name}`)}: follow_up.in_states.${name}: unknown guard "${g.guard}"`,
+          );
     }
     // The version logged with every turn covers the agent and the prompts.
     const hash = createHash("sha256")

@@ -1,21 +1,25 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { leadDetails } from "../agents/runtime/computeVars.ts";
+import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
+import { computeVars, leadDetails } from "../agents/runtime/computeVars.ts";
 import { decideTurn, readAgentState } from "../agents/runtime/decideTurn.ts";
 import {
   type HistoryLine,
   type Interpretation,
   interpretWithLlm,
 } from "../agents/runtime/interpretWithLlm.ts";
-import type { Effect } from "../agents/runtime/transition.ts";
+import type { AgentState, Effect } from "../agents/runtime/transition.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import { type Prompt, renderPrompt } from "../content/parsePrompt.ts";
 import type { Template } from "../content/parseTemplate.ts";
 import { prepared } from "../db/prepared.ts";
 import { withTransaction } from "../db/withTransaction.ts";
+import { followUpEligible } from "../followups/followUpEligible.ts";
+import { nextAllowedTime } from "../followups/quietHours.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { splitText } from "../outbound/splitText.ts";
+import { parseDuration } from "../shared/parseDuration.ts";
 import type { LlmClient } from "../tools/llm/createLlmClient.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
@@ -78,6 +82,7 @@ const pendingSchema = z.array(
     type: z.string(),
     text: z.string().nullable(),
     received_at: z.coerce.date(),
+    sent_at: z.coerce.date(),
   }),
 );
 type PendingRow = z.infer<typeof pendingSchema>[number];
@@ -109,7 +114,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       prepared(
         `select c.id, c.phone_number_id, c.customer_wa_id, c.customer_user_id, c.agent_id, c.state,
                 (select json_agg(json_build_object('id', m.id, 'wa_message_id', m.wa_message_id, 'type', m.type,
-                                                   'text', m.text, 'received_at', m.received_at)
+                                                   'text', m.text, 'received_at', m.received_at,
+                                                   'sent_at', m.sent_at)
                                  order by m.sent_at, m.id)
                    from inbound_messages m where m.conversation_id = c.id and m.processed_at is null) as pending
            from conversations c where c.id = $1`,
@@ -196,22 +202,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const decision = {
       state: after,
       replies: effects.flatMap((e): OutboundMessage[] => {
-        if (e.type === "template") {
-          const template = deps.templates?.get(e.name);
-          // Content validation at start-up guarantees every template an agent names exists.
-          if (!template) throw new Error(`template ${e.name} not loaded`);
-          return [
-            {
-              type: "template",
-              name: template.name,
-              language: template.language,
-              components:
-                e.params.length > 0
-                  ? [{ type: "body", parameters: e.params.map((text) => ({ type: "text", text })) }]
-                  : [],
-            },
-          ];
-        }
+        if (e.type === "template")
+          return [templateMessage(deps.templates, { name: e.name, params: [] }, {}, e.params)];
         if (e.type !== "reply") return [];
         const prompt = deps.prompts.get(e.prompt);
         // Content validation at start-up guarantees every referenced prompt exists.
@@ -277,6 +269,14 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     }
     const recipient = conversation.customer_wa_id ?? conversation.customer_user_id;
     const replies = decision.replies.flatMap(splitLongText);
+    // Should the window close before these go out, the agent's outside-window template replaces them.
+    const fallback = agent.definition.outside_window
+      ? templateMessage(
+          deps.templates,
+          agent.definition.outside_window.template,
+          computeVars(agent.definition, after),
+        )
+      : undefined;
     let outbox: number[] = [];
     if (recipient && replies.length > 0) {
       // The replies, in order, each with its send job: one statement.
@@ -284,8 +284,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
         prepared(
           `with base as (select coalesce(max(seq), 0) as seq from outbox where conversation_id = $1),
            o as (
-             insert into outbox (conversation_id, turn_id, seq, phone_number_id, recipient, kind, payload)
-             select $1, $2, base.seq + r.n, $3, $4, r.kind, r.payload
+             insert into outbox (conversation_id, turn_id, seq, phone_number_id, recipient, kind, payload, fallback)
+             select $1, $2, base.seq + r.n, $3, $4, r.kind, r.payload, case when r.kind = 'template' then null else $7::jsonb end
                from base, unnest($5::text[], $6::jsonb[]) with ordinality as r(kind, payload, n)
              returning id, seq),
            j as (
@@ -301,6 +301,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
             recipient,
             replies.map((m) => m.type),
             replies.map((m) => JSON.stringify(m)),
+            fallback ? JSON.stringify(fallback) : null,
           ],
         ),
       );
@@ -308,6 +309,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     } else if (replies.length > 0) {
       log.warn("conversation has no recipient id; replies dropped");
     }
+    const lastInbound = new Date(Math.max(...pending.rows.map((r) => r.sent_at.getTime())));
+    await scheduleFollowUp(db, agent.definition, after, conversationId, lastInbound);
     for (const r of pending.rows) {
       deps.metrics.inboxLag.observe((startedAt.getTime() - r.received_at.getTime()) / 1000);
     }
@@ -328,6 +331,62 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     );
   }
   return result;
+}
+
+/**
+ * A template message from the registry: parameters are the named variables' values (or given
+ * already rendered). Content validation at start-up guarantees the template exists.
+ */
+export function templateMessage(
+  templates: ReadonlyMap<string, Template> | undefined,
+  ref: { name: string; params: readonly string[] },
+  vars: Record<string, string>,
+  rendered?: readonly string[],
+): OutboundMessage {
+  const template = templates?.get(ref.name);
+  if (!template) throw new Error(`template ${ref.name} not loaded`);
+  const params = rendered ?? ref.params.map((p) => vars[p] ?? "");
+  return {
+    type: "template",
+    name: template.name,
+    language: template.language,
+    components:
+      params.length > 0 ? [{ type: "body", parameters: params.map((text) => ({ type: "text", text })) }] : [],
+  };
+}
+
+/**
+ * After every turn: arm the agent's one follow-up (its time runs from the customer's last message,
+ * postponed out of quiet hours) while the conversation is eligible, cancel it when it is not. A
+ * follow-up already sent is never armed again.
+ */
+async function scheduleFollowUp(
+  db: pg.PoolClient,
+  def: AgentDefinition,
+  state: AgentState,
+  conversationId: number,
+  lastInbound: Date,
+): Promise<void> {
+  if (!def.follow_up) return;
+  if (followUpEligible(def, state)) {
+    const due = nextAllowedTime(
+      new Date(lastInbound.getTime() + parseDuration(def.follow_up.after)),
+      def.quiet_hours,
+    );
+    await db.query(
+      `insert into follow_ups (conversation_id, kind, due_at) values ($1, 'reminder', $2)
+       on conflict (conversation_id, kind) do update set due_at = excluded.due_at, status = 'scheduled',
+              reason = null, updated_at = now()
+        where follow_ups.status <> 'sent'`,
+      [conversationId, due],
+    );
+  } else {
+    await db.query(
+      `update follow_ups set status = 'cancelled', reason = $2, updated_at = now()
+        where conversation_id = $1 and status = 'scheduled'`,
+      [conversationId, `not eligible in state ${state.state}`],
+    );
+  }
 }
 
 type TurnRef = { conversationId: number; turnId: number; agentId: string; version: string };

@@ -7,7 +7,9 @@ export type OutboxStatus =
   | "read"
   | "played"
   | "failed"
-  | "dead";
+  | "dead"
+  /** Not sent by policy (outside the 24-hour window with no template, opted out): see dropped_reason. */
+  | "dropped";
 
 const READ_RANK = 3;
 const RANK: Record<string, number> = {

@@ -11,6 +11,7 @@ import { addJob } from "../queue/addJob.ts";
 import { classifySendFailure, GraphApiError } from "../whatsapp/graphErrors.ts";
 import { type OutboundMessage, outboundMessageSchema } from "../whatsapp/outboundMessage.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
+import { decideSendPolicy } from "./decideSendPolicy.ts";
 import { pairLimitDelay, retryDelay } from "./retryDelay.ts";
 import { type Bucket, takeToken } from "./takeToken.ts";
 
@@ -30,8 +31,13 @@ export type SendDeps = {
     | "SEND_CONFIRM_TIMEOUT_MS"
   >;
   now: () => Date;
+  /** The conversation clock (the 24-hour window); the story runner's fake clock in stories. */
+  conversationNow?: () => Date;
   random: () => number;
 };
+
+/** Meta's "re-engagement message" error: more than 24 hours since the customer's last message. */
+const RE_ENGAGEMENT_ERROR = 131047;
 
 type OutboxRow = {
   id: number;
@@ -44,6 +50,10 @@ type OutboxRow = {
   attempts: number;
   send_started_at: Date | null;
   error_code: number | null;
+  proactive: boolean;
+  fallback: unknown;
+  last_inbound_at: Date | null;
+  opted_out: boolean;
 };
 
 export type SendOutcome =
@@ -55,6 +65,7 @@ export type SendOutcome =
   | "rate_limited"
   | "retry_scheduled"
   | "failed"
+  | "dropped"
   | "dead";
 
 /**
@@ -112,10 +123,12 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
   const now = deps.now();
   const { rows } = await db.query<OutboxRow & { earlier: boolean }>(
     prepared(
-      `select id, conversation_id, seq, phone_number_id, recipient, payload, status, attempts, send_started_at, error_code,
+      `select o.id, o.conversation_id, o.seq, o.phone_number_id, o.recipient, o.payload, o.status, o.attempts,
+              o.send_started_at, o.error_code, o.proactive, o.fallback, c.last_inbound_at,
+              c.opted_out_at is not null as opted_out,
               exists (select 1 from outbox e where e.conversation_id = o.conversation_id and e.seq < o.seq
                         and e.status in ('pending', 'sending')) as earlier
-         from outbox o where id = $1 for update`,
+         from outbox o join conversations c on c.id = o.conversation_id where o.id = $1 for update of o`,
       [outboxId],
     ),
   );
@@ -172,6 +185,36 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     return done("failed");
   }
 
+  // The WhatsApp policy, at the last moment: the window may have closed while the row waited.
+  const fallback = row.fallback === null ? undefined : outboundMessageSchema.safeParse(row.fallback);
+  const policy = decideSendPolicy({
+    message: parsed.data,
+    proactive: row.proactive,
+    fallback: fallback?.success ? fallback.data : undefined,
+    lastInboundAt: row.last_inbound_at,
+    optedOut: row.opted_out,
+    now: (deps.conversationNow ?? deps.now)(),
+  });
+  if (policy.kind === "drop") {
+    await db.query(
+      "update outbox set status = 'dropped', dropped_reason = $2, updated_at = now() where id = $1",
+      [row.id, policy.reason],
+    );
+    await enqueueNext(db, row);
+    deps.metrics.outboundResults.inc({ result: "dropped", code: "" });
+    deps.logger.warn(
+      { outboxId: row.id, conversationId: row.conversation_id, reason: policy.reason },
+      "message dropped",
+    );
+    return done("dropped");
+  }
+  if (policy.converted) {
+    await db.query("update outbox set payload = $2, kind = 'template', updated_at = now() where id = $1", [
+      row.id,
+      JSON.stringify(policy.message),
+    ]);
+    deps.logger.info({ outboxId: row.id }, "outside the 24-hour window: sent as the fallback template");
+  }
   const waitMs = await takeSendTokens(deps, db, row, now);
   if (waitMs > 0) {
     await addJob(db, "send_message", { outboxId }, { jobKey: `send:${outboxId}`, delayMs: waitMs });
@@ -185,7 +228,7 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
       [row.id, now],
     ),
   );
-  return { kind: "send", row, message: parsed.data };
+  return { kind: "send", row, message: policy.message };
 }
 
 function done(outcome: SendOutcome): Claim {
@@ -205,6 +248,20 @@ async function recordFailure(
   const details = err instanceof GraphApiError ? (err.details ?? null) : null;
   const attempt = row.attempts + 1;
   deps.metrics.outboundResults.inc({ result: failure, code: String(code ?? "") });
+  if (code === RE_ENGAGEMENT_ERROR && row.fallback !== null && !row.opted_out) {
+    // Meta says the window is closed (its clock and ours disagree): send the fallback template.
+    const fallback = outboundMessageSchema.safeParse(row.fallback);
+    if (fallback.success && fallback.data.type === "template") {
+      await db.query(
+        `update outbox set status = 'pending', payload = $2, kind = 'template', fallback = null, attempts = 0,
+                error_code = $3, error_title = $4, updated_at = now() where id = $1 and status = 'sending'`,
+        [row.id, JSON.stringify(fallback.data), code, title],
+      );
+      await addJob(db, "send_message", { outboxId: row.id }, { jobKey: `send:${row.id}` });
+      log.warn({ code }, "131047 re-engagement required: retrying as the fallback template");
+      return "retry_scheduled";
+    }
+  }
   if (failure === "permanent") {
     await db.query(
       `update outbox set status = 'failed', error_code = $2, error_title = $3, error_details = $4, updated_at = now()

@@ -508,6 +508,8 @@ async function runStep(ctx: RunContext, story: Story, step: Step, io: StepIo): P
       return io.send(step.burst.map((text) => ({ type: "text", text })));
     case "wait":
       ctx.clock.advance(parseDuration(step.wait));
+      // Due follow-ups fire on the new time (the worker's poller would, later, on its own).
+      await ctx.service.fireFollowUps();
       return;
     case "duplicate": {
       const body = io.lastBody();

@@ -171,11 +171,4 @@ function parseStep(
   }
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "25h" → milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text.trim());
-  if (!m) throw new Error(`not a duration: ${text}`);
-  return Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? 0);
-}
+export { parseDuration } from "../shared/parseDuration.ts";

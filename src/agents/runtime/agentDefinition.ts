@@ -105,6 +105,8 @@ const slotSchema = z
   });
 export type SlotSpec = z.infer<typeof slotSchema>;
 
+const templateRef = z.strictObject({ name: z.string(), params: z.array(z.string()).default([]) });
+
 const askSchema = z.strictObject({
   slot: z.string(),
   prompt: z.string(),
@@ -129,7 +131,7 @@ const stateSchema = z.strictObject({
   /** Say this prompt when entering the state. */
   say: z.string().optional(),
   /** Send this template when entering the state (parameters: variable names, in order). */
-  template: z.strictObject({ name: z.string(), params: z.array(z.string()).default([]) }).optional(),
+  template: templateRef.optional(),
   /** The answer to a message that changed nothing when there is nothing left to ask. */
   idle: z.string().optional(),
   /**
@@ -183,6 +185,28 @@ export const agentDefinitionSchema = z.strictObject({
   derive: z.array(z.enum(["uf_from_city", "distributor_from_place"])).default([]),
   /** The tools the LLM may call (per state with `llm_tools` there): read slots, ask for a person. */
   llm_tools: z.array(z.enum(LLM_TOOL_NAMES)).default([...LLM_TOOL_NAMES]),
+  /**
+   * The one reminder after silence: `after` the customer's last message, in the listed states
+   * (each with extra guards), this template — once per conversation, never to an opted-out or
+   * handed-off contact, never in quiet hours (postponed to the next allowed time).
+   */
+  follow_up: z
+    .strictObject({
+      after: z.string().regex(/^\d+(\.\d+)?\s*[smhd]$/, 'a duration like "24h"'),
+      template: templateRef,
+      in_states: z.record(z.string(), z.array(guardRef)),
+    })
+    .optional(),
+  /** Proactive messages wait outside these hours (local time). Replies are never delayed. */
+  quiet_hours: z
+    .strictObject({
+      from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM"),
+      to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM"),
+      time_zone: z.string().default("America/Sao_Paulo"),
+    })
+    .default({ from: "21:00", to: "08:00", time_zone: "America/Sao_Paulo" }),
+  /** The template that replaces a free-form reply when the 24-hour window has closed. */
+  outside_window: z.strictObject({ template: templateRef }).optional(),
   /** Unanswered attempts at one question before handing off to a person. */
   max_misses: z.number().int().min(1).default(3),
   handoff_state: z.string().optional(),

@@ -34,6 +34,9 @@ export const guards: Record<string, Guard> = {
     return typeof v === "number" && typeof a.max === "number" && v < a.max;
   },
   slot_is: (s, a) => typeof a.slot === "string" && s.slots[a.slot] === a.value,
+  /** Any of the slots (comma-separated) is still unknown. */
+  missing_any: (s, a) =>
+    typeof a.slots === "string" && a.slots.split(",").some((slot) => s.slots[slot.trim()] === undefined),
   /** The distributor is known and served. */
   distributor_covered: (s, _a, data) => distributorOf(s, data)?.covered === true,
   /** The distributor is known (stated, inferred or from the bill) and not served. */

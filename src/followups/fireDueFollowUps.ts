@@ -1,0 +1,112 @@
+import type pg from "pg";
+import type { Logger } from "pino";
+import { computeVars } from "../agents/runtime/computeVars.ts";
+import { readAgentState } from "../agents/runtime/decideTurn.ts";
+import type { LoadedAgent } from "../content/loadContent.ts";
+import type { Template } from "../content/parseTemplate.ts";
+import { TURN_LOCK_NAMESPACE, templateMessage } from "../conversation/runTurn.ts";
+import { withTransaction } from "../db/withTransaction.ts";
+import { addJob } from "../queue/addJob.ts";
+import { followUpEligible } from "./followUpEligible.ts";
+import { isQuiet, nextAllowedTime } from "./quietHours.ts";
+
+export type FollowUpDeps = {
+  pool: pg.Pool;
+  logger: Logger;
+  agents: ReadonlyMap<string, LoadedAgent>;
+  templates: ReadonlyMap<string, Template>;
+  /** The conversation clock. */
+  now: () => Date;
+};
+
+type Due = {
+  id: number;
+  conversation_id: number;
+  status: string;
+  agent_id: string;
+  state: unknown;
+  phone_number_id: string;
+  recipient: string | null;
+  opted_out: boolean;
+  handoff: boolean;
+};
+
+/**
+ * Sends the follow-ups that are due on the conversation clock: each under the conversation's turn
+ * lock, re-checked against the conversation as it is now (a turn may have moved it on, the customer
+ * may have opted out or been handed off), postponed again if it is quiet time, else written to the
+ * outbox as a proactive template and marked sent — so never twice. Returns how many were sent.
+ */
+export async function fireDueFollowUps(deps: FollowUpDeps, limit = 100): Promise<number> {
+  const now = deps.now();
+  const { rows } = await deps.pool.query<{ id: number }>(
+    "select id from follow_ups where status = 'scheduled' and due_at <= $1 order by due_at limit $2",
+    [now, limit],
+  );
+  let sent = 0;
+  for (const { id } of rows) {
+    const outcome = await withTransaction(deps.pool, async (db) => {
+      const found = await db.query<Due>(
+        `select f.id, f.conversation_id, f.status, c.agent_id, c.state, c.phone_number_id,
+                coalesce(c.customer_wa_id, c.customer_user_id) as recipient,
+                c.opted_out_at is not null as opted_out, c.handoff_at is not null as handoff
+           from follow_ups f join conversations c on c.id = f.conversation_id where f.id = $1`,
+        [id],
+      );
+      const f = found.rows[0];
+      if (!f) return "gone";
+      await db.query("select pg_advisory_xact_lock($1, $2)", [
+        TURN_LOCK_NAMESPACE,
+        f.conversation_id % 2147483647,
+      ]);
+      const locked = await db.query<{ status: string }>(
+        "select status from follow_ups where id = $1 for update",
+        [id],
+      );
+      if (locked.rows[0]?.status !== "scheduled") return "gone";
+      const agent = deps.agents.get(f.agent_id);
+      const state = agent ? readAgentState(agent.definition, f.state) : undefined;
+      const cancel = async (reason: string) => {
+        await db.query(
+          "update follow_ups set status = 'cancelled', reason = $2, updated_at = now() where id = $1",
+          [id, reason],
+        );
+        return reason;
+      };
+      if (!agent || !state || !agent.definition.follow_up) return cancel("agent has no follow-up");
+      if (f.opted_out) return cancel("contact opted out");
+      if (f.handoff) return cancel("conversation handed off");
+      if (!f.recipient) return cancel("no recipient id");
+      if (!followUpEligible(agent.definition, state)) return cancel(`not eligible in state ${state.state}`);
+      if (isQuiet(now, agent.definition.quiet_hours)) {
+        await db.query("update follow_ups set due_at = $2, updated_at = now() where id = $1", [
+          id,
+          nextAllowedTime(now, agent.definition.quiet_hours),
+        ]);
+        return "postponed (quiet hours)";
+      }
+      const message = templateMessage(
+        deps.templates,
+        agent.definition.follow_up.template,
+        computeVars(agent.definition, state),
+      );
+      const inserted = await db.query<{ id: number }>(
+        `insert into outbox (conversation_id, seq, phone_number_id, recipient, kind, payload, proactive, author)
+         select $1, coalesce(max(seq), 0) + 1, $2, $3, 'template', $4, true, 'follow_up' from outbox where conversation_id = $1
+         returning id`,
+        [f.conversation_id, f.phone_number_id, f.recipient, JSON.stringify(message)],
+      );
+      const outboxId = inserted.rows[0]?.id;
+      if (outboxId === undefined) throw new Error("outbox insert returned no id");
+      await addJob(db, "send_message", { outboxId }, { jobKey: `send:${outboxId}` });
+      await db.query(
+        "update follow_ups set status = 'sent', outbox_id = $2, updated_at = now() where id = $1",
+        [id, outboxId],
+      );
+      return "sent";
+    });
+    if (outcome === "sent") sent++;
+    deps.logger.info({ followUpId: id, outcome }, "follow-up");
+  }
+  return sent;
+}

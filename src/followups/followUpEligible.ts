@@ -1,0 +1,11 @@
+import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
+import { guards } from "../agents/runtime/guards.ts";
+import type { AgentState } from "../agents/runtime/transition.ts";
+
+/** Whether the agent's follow-up applies to a conversation in this state (pure). */
+export function followUpEligible(def: AgentDefinition, s: AgentState): boolean {
+  const rule = def.follow_up;
+  if (!rule || s.done) return false;
+  const conditions = rule.in_states[s.state];
+  return conditions !== undefined && conditions.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false);
+}
