@@ -93,7 +93,9 @@ test("jobs held by a killed worker are released and run by another", async () =>
     await waitForReady(`http://127.0.0.1:${port}`);
     // A job locked by a worker that died without a trace (as after kill -9 of its process).
     await db.query(
-      `insert into conversations (phone_number_id, customer_key, customer_wa_id, agent_id) values ('106540352242922', '5511977770002', '5511977770002', 'echo')`,
+      // last_inbound_at as the inbox would set it (the reply must be inside the 24-hour window).
+      `insert into conversations (phone_number_id, customer_key, customer_wa_id, agent_id, last_inbound_at)
+       values ('106540352242922', '5511977770002', '5511977770002', 'echo', now())`,
     );
     await db.query(
       `with e as (insert into webhook_events (raw_body, recognised) values ('\\x7b7d', true) returning id)
