@@ -1,21 +1,15 @@
-import { isMap, LineCounter, parseDocument } from "yaml";
+import { isMap, type LineCounter, type parseDocument } from "yaml";
 import { type AgentDefinition, agentDefinitionSchema } from "../agents/runtime/agentDefinition.ts";
+import { readYaml } from "./readYaml.ts";
 
 /** Pure: YAML text → agent definition, or problems with the line of the offending key. */
 export function parseAgent(
   text: string,
   file: string,
 ): { ok: true; definition: AgentDefinition } | { ok: false; problems: string[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map(
-        (e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`,
-      ),
-    };
-  }
+  const read = readYaml(text, file);
+  if (!read.ok) return read;
+  const { doc, lineCounter } = read;
   const parsed = agentDefinitionSchema.safeParse(doc.toJS());
   if (parsed.success) return { ok: true, definition: parsed.data };
   return {

@@ -1,6 +1,6 @@
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { lineOf } from "./parseAgent.ts";
+import { readYaml } from "./readYaml.ts";
 
 const routingSchema = z.strictObject({
   /** The agent a new conversation starts in. */
@@ -20,16 +20,9 @@ export function parseRouting(
   file: string,
   agentIds: ReadonlySet<string>,
 ): { ok: true; routing: Routing } | { ok: false; problems: string[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map(
-        (e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`,
-      ),
-    };
-  }
+  const read = readYaml(text, file);
+  if (!read.ok) return read;
+  const { doc, lineCounter } = read;
   const parsed = routingSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     return {

@@ -1,6 +1,6 @@
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { lineOf } from "./parseAgent.ts";
+import { readYaml } from "./readYaml.ts";
 
 const templateSchema = z.strictObject({
   /** The name approved in WhatsApp Manager (lowercase, digits, underscores). */
@@ -27,15 +27,9 @@ export function parseTemplate(
   text: string,
   file: string,
 ): { ok: true; template: Template } | { ok: false; problems: string[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0)
-    return {
-      ok: false,
-      problems: doc.errors.map(
-        (e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`,
-      ),
-    };
+  const read = readYaml(text, file);
+  if (!read.ok) return read;
+  const { doc, lineCounter } = read;
   const parsed = templateSchema.safeParse(doc.toJS());
   if (!parsed.success)
     return {

@@ -7,5 +7,6 @@ export function followUpEligible(def: AgentDefinition, s: AgentState): boolean {
   const rule = def.follow_up;
   if (!rule || s.done) return false;
   const conditions = rule.in_states[s.state];
-  return conditions !== undefined && conditions.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false);
+  if (conditions === undefined) return false;
+  return conditions.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false);
 }

@@ -34,6 +34,23 @@ export function customerWebhook(
   ctx: WebhookContext,
   messages: { message: CustomerMessage; at: Date; wamid: string }[],
 ) {
+  return messagesEnvelope(ctx.phoneNumberId, ctx.displayPhoneNumber, {
+    contacts: [{ profile: { name: ctx.name }, wa_id: ctx.waId }],
+    messages: messages.map(({ message, at, wamid }) => ({
+      from: ctx.waId,
+      id: wamid,
+      timestamp: String(Math.floor(at.getTime() / 1000)),
+      ...body(message),
+    })),
+  });
+}
+
+/** Meta's envelope around one `messages` change (contacts, messages, statuses) for a business number. */
+export function messagesEnvelope<T extends object>(
+  phoneNumberId: string,
+  displayPhoneNumber: string,
+  value: T,
+) {
   return {
     object: "whatsapp_business_account",
     entry: [
@@ -44,14 +61,8 @@ export function customerWebhook(
             field: "messages",
             value: {
               messaging_product: "whatsapp",
-              metadata: { display_phone_number: ctx.displayPhoneNumber, phone_number_id: ctx.phoneNumberId },
-              contacts: [{ profile: { name: ctx.name }, wa_id: ctx.waId }],
-              messages: messages.map(({ message, at, wamid }) => ({
-                from: ctx.waId,
-                id: wamid,
-                timestamp: String(Math.floor(at.getTime() / 1000)),
-                ...body(message),
-              })),
+              metadata: { display_phone_number: displayPhoneNumber, phone_number_id: phoneNumberId },
+              ...value,
             },
           },
         ],

@@ -1,6 +1,7 @@
-import { isMap, LineCounter, parseDocument } from "yaml";
+import { isMap } from "yaml";
 import { z } from "zod";
 import { lineOf } from "../content/parseAgent.ts";
+import { readYaml } from "../content/readYaml.ts";
 
 /**
  * The story file format of ../shared/docs/stories.md (the contract: stories from outside the
@@ -76,16 +77,9 @@ export function parseStory(
   text: string,
   file: string,
 ): { ok: true; story: Story } | { ok: false; problems: string[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map(
-        (e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`,
-      ),
-    };
-  }
+  const read = readYaml(text, file);
+  if (!read.ok) return read;
+  const { doc, lineCounter } = read;
   const at = (path: PropertyKey[]) => `${file}:${lineOf(doc, path, lineCounter)}`;
   const describe = (issue: z.core.$ZodIssue, prefix: PropertyKey[]) => {
     const path = [...prefix, ...issue.path];

@@ -1,3 +1,4 @@
+import { messagesEnvelope } from "../../src/stories/customerWebhook.ts";
 /** Builders for webhook bodies shaped exactly like Meta's (see ../shared/fixtures/meta-webhooks). */
 
 export const TEST_PHONE_NUMBER_ID = "106540352242922";
@@ -16,24 +17,7 @@ export function textWebhook(input: TextInput, phoneNumberId = TEST_PHONE_NUMBER_
 
 /** Meta's envelope around one `messages` change for a business phone number. */
 function messagesChange<T extends object>(phoneNumberId: string, value: T) {
-  return {
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return messagesEnvelope(phoneNumberId, "15550783881", value);
 }
 
 export function messagesWebhook(phoneNumberId: string, inputs: TextInput[]) {

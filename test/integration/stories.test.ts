@@ -1,33 +1,18 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { startFakeOpenAi } from "../helpers/fakeOpenAi.ts";
+import { ROOT, runStoriesCli } from "../helpers/runStoriesCli.ts";
 import { testServerUrl } from "../helpers/testDatabase.ts";
 
 // `npm run stories` end to end, as a user runs it: the CLI, on throwaway databases of the test
 // server, against the real service with the sandbox WhatsApp.
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-async function stories(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["scripts/stories.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: testServerUrl(), LLM_BASE_URL: "", ...env },
-  });
-  let out = "";
-  child.stdout.on("data", (c) => {
-    out += String(c);
-  });
-  child.stderr.on("data", (c) => {
-    out += String(c);
-  });
-  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-  return { code, out };
-}
+const stories = (args: string[], env: Record<string, string> = {}) =>
+  runStoriesCli(args, { ...process.env, DATABASE_URL: testServerUrl(), LLM_BASE_URL: "", ...env });
 
 const reportSchema = z.object({
   stories: z.array(

@@ -364,25 +364,14 @@ function listenSlot(
   def: AgentDefinition,
   ctx: TransitionContext,
 ): SlotValue | undefined {
-  if (spec.type === "media") return messageType === "image" || messageType === "document" ? true : undefined;
-  if (!text.trim()) return undefined;
-  switch (spec.type) {
-    case "city":
-      return matchCity(text, ctx.cities)?.name;
-    case "uf":
-      return matchUf(text);
-    case "distributor":
-      return matchDistributor(text, def.data.distributors, stringSlot(s, "state"))?.name;
-    case "money":
-      return correcting || MONEY_WORDS.test(normalizeWords(text)) ? parseMoneyBrl(text) : undefined;
-    case "choice":
-      return matchOption(text, spec.options ?? []);
-    case "email":
-      return extractEmail(text);
-    default:
-      return undefined;
-  }
+  if (spec.type === "money")
+    return correcting || MONEY_WORDS.test(normalizeWords(text)) ? parseMoneyBrl(text) : undefined;
+  // Names, yes/no, plain numbers and free text are too ambiguous to read from an answer to another question.
+  if (!LISTENABLE.has(spec.type)) return undefined;
+  return extractSlot(spec, text, messageType, s, def, ctx);
 }
+
+const LISTENABLE = new Set(["city", "uf", "distributor", "choice", "email", "media"]);
 
 function stringSlot(s: AgentState, slot: string): string | undefined {
   const v = s.slots[slot];
