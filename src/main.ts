@@ -20,6 +20,8 @@ import { createLogger } from "./ops/createLogger.ts";
 import { createMetrics } from "./ops/createMetrics.ts";
 import { sendOutboxMessage } from "./outbound/sendOutboxMessage.ts";
 import { startWorker, type WorkerHandle } from "./queue/startWorker.ts";
+import { createSupabaseLeadSink } from "./tools/crm/createSupabaseLeadSink.ts";
+import { syncLead } from "./tools/crm/syncLead.ts";
 import { createLlmClient } from "./tools/llm/createLlmClient.ts";
 import { parseWebhook } from "./webhook/parseWebhook.ts";
 import { createGraphClient } from "./whatsapp/createGraphClient.ts";
@@ -43,6 +45,7 @@ export type Service = {
 
 const turnPayload = z.object({ conversationId: z.number().int().positive() });
 const sendPayload = z.object({ outboxId: z.number().int().positive() });
+const leadPayload = z.object({ leadId: z.number().int().positive() });
 
 /** Composition root: the only place that builds the database, clients, logger, worker and server. */
 export async function startService(
@@ -130,11 +133,23 @@ export async function startService(
     {
       transport: transport.name,
       llm: llm ? config.LLM_MODEL : "off (degraded mode)",
+      crm: config.SUPABASE_URL ? `supabase table ${config.SUPABASE_LEADS_TABLE}` : "off",
       role: config.ROLE,
       agents: [...agents.values()].map((a) => `${a.definition.id}@${a.hash}`),
     },
     "starting",
   );
+
+  const supabaseKey = config.SUPABASE_SECRET_KEY ?? config.SUPABASE_SERVICE_ROLE_KEY;
+  const leadSink =
+    config.SUPABASE_URL && supabaseKey
+      ? createSupabaseLeadSink({
+          url: config.SUPABASE_URL,
+          key: supabaseKey,
+          table: config.SUPABASE_LEADS_TABLE,
+          timeoutMs: config.SUPABASE_TIMEOUT_MS,
+        })
+      : undefined;
 
   let worker: WorkerHandle | undefined;
   if (config.ROLE !== "web") {
@@ -165,10 +180,19 @@ export async function startService(
                 priceOutputPerMTok: config.LLM_PRICE_OUTPUT_PER_MTOK,
                 dailyCapUsd: config.LLM_DAILY_COST_CAP_USD,
               },
+              syncLeads: leadSink !== undefined,
               ...(llm ? { llm } : {}),
             },
             conversationId,
           );
+        },
+        sync_lead: async (payload) => {
+          const { leadId } = leadPayload.parse(payload);
+          if (!leadSink) {
+            logger.warn({ leadId }, "lead sync job without a CRM configured; skipped");
+            return;
+          }
+          await syncLead({ pool, logger, sink: leadSink }, leadId);
         },
         send_message: async (payload) => {
           const { outboxId } = sendPayload.parse(payload);

@@ -80,6 +80,19 @@ export const configSchema = z.object({
   LLM_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).default(0),
   /** LLM spend per conversation per day (America/Sao_Paulo) after which its turns run in degraded mode. */
   LLM_DAILY_COST_CAP_USD: z.coerce.number().min(0).default(0.25),
+  /** Supabase project URL (https://<ref>.supabase.co). Set with a secret key: leads are upserted there. */
+  SUPABASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  /** Server-side secret key (sb_secret_…); bypasses RLS, so never ship it to clients. */
+  SUPABASE_SECRET_KEY: optionalString,
+  /** The legacy service_role JWT, accepted when SUPABASE_SECRET_KEY is not set. */
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  /** The table leads are upserted into (SQL in the README). */
+  SUPABASE_LEADS_TABLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default("leads"),
+  /** Bound on one Supabase call. */
+  SUPABASE_TIMEOUT_MS: int(10000, 100),
   /** How often the worker looks for due follow-ups (reminders). */
   FOLLOW_UP_POLL_MS: int(30000, 100),
   /** Budget for a graceful shutdown after SIGTERM. */
@@ -120,6 +133,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ] as const) {
       if (!c[key]) problems.push(`${key}: required when NODE_ENV=production`);
     }
+  }
+  if (c.SUPABASE_URL && !c.SUPABASE_SECRET_KEY && !c.SUPABASE_SERVICE_ROLE_KEY) {
+    problems.push("SUPABASE_SECRET_KEY: required when SUPABASE_URL is set (or SUPABASE_SERVICE_ROLE_KEY)");
   }
   if (c.SEND_CONFIRM_TIMEOUT_MS <= c.GRAPH_TIMEOUT_MS) {
     problems.push("SEND_CONFIRM_TIMEOUT_MS: must be longer than GRAPH_TIMEOUT_MS");

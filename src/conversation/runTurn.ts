@@ -19,6 +19,7 @@ import { followUpEligible } from "../followups/followUpEligible.ts";
 import { nextAllowedTime } from "../followups/quietHours.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { splitText } from "../outbound/splitText.ts";
+import { addJob } from "../queue/addJob.ts";
 import { parseDuration } from "../shared/parseDuration.ts";
 import type { LlmClient } from "../tools/llm/createLlmClient.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
@@ -42,6 +43,8 @@ export type TurnDeps = {
   now: () => Date;
   /** Bound on one attempt; past it the transaction is abandoned and the job retried. */
   timeoutMs: number;
+  /** A CRM is configured: qualified (and needs_review) leads are queued for it. */
+  syncLeads?: boolean;
   /** How much of the conversation the LLM sees, and what it may spend. */
   llmPolicy?: LlmPolicy;
 };
@@ -243,7 +246,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     if (turnId === undefined) throw new Error("turn insert returned no id");
     await recordEffects(
       db,
-      { conversationId, turnId, agentId: agent.definition.id, version },
+      { conversationId, turnId, agentId: agent.definition.id, version, syncLeads: deps.syncLeads ?? false },
       effects,
       deps.now(),
     );
@@ -389,7 +392,16 @@ async function scheduleFollowUp(
   }
 }
 
-type TurnRef = { conversationId: number; turnId: number; agentId: string; version: string };
+type TurnRef = {
+  conversationId: number;
+  turnId: number;
+  agentId: string;
+  version: string;
+  syncLeads: boolean;
+};
+
+/** Outcomes sales wants in the CRM; a lead already sent is re-sent on any later change. */
+const SYNCED_OUTCOMES = ["qualified", "needs_review"];
 
 /**
  * The effects that are records rather than messages, in the turn's transaction: the lead with its
@@ -414,6 +426,23 @@ async function recordEffects(db: pg.PoolClient, turn: TurnRef, effects: Effect[]
           JSON.stringify(e.details),
         ],
       );
+      if (turn.syncLeads) {
+        // Queued with the turn, so a lead is never persisted without its CRM job (outbox pattern).
+        const lead = await db.query<{ id: number }>(
+          `update leads set sync_status = 'pending'
+            where conversation_id = $1 and (outcome = any($2::text[]) or sync_status is not null)
+           returning id`,
+          [turn.conversationId, SYNCED_OUTCOMES],
+        );
+        const leadId = lead.rows[0]?.id;
+        if (leadId !== undefined)
+          await addJob(
+            db,
+            "sync_lead",
+            { leadId },
+            { jobKey: `lead:${leadId}`, jobKeyMode: "replace", maxAttempts: 10 },
+          );
+      }
     } else if (e.type === "opt_out") {
       await db.query(
         `with l as (insert into consent_events (conversation_id, opted_out, source, detail, turn_id, at)

@@ -86,6 +86,54 @@ export function createApp(deps: AppDeps): Express {
       client.release();
     }
   });
+  admin.get("/admin/leads", async (req, res) => {
+    const q = z
+      .object({
+        sync: z.enum(["pending", "synced", "failed"]).optional(),
+        outcome: z.string().max(40).optional(),
+      })
+      .safeParse(req.query);
+    if (!q.success) {
+      res.status(400).json({ error: q.error.message });
+      return;
+    }
+    const { rows } = await deps.pool.query(
+      `select id, conversation_id, agent_id, outcome, slots, details, sync_status, sync_attempts, sync_error, synced_at,
+              created_at, updated_at
+         from leads where ($1::text is null or sync_status = $1) and ($2::text is null or outcome = $2)
+        order by updated_at desc limit 200`,
+      [q.data.sync ?? null, q.data.outcome ?? null],
+    );
+    res.json({ leads: rows });
+  });
+  admin.post("/admin/leads/:id/sync", async (req, res) => {
+    const id = z.coerce.number().int().positive().safeParse(req.params.id);
+    if (!id.success) {
+      res.status(400).json({ error: "lead id must be a positive integer" });
+      return;
+    }
+    const client = await deps.pool.connect();
+    try {
+      await client.query("begin");
+      const { rowCount } = await client.query("update leads set sync_status = 'pending' where id = $1", [
+        id.data,
+      ]);
+      if (rowCount)
+        await addJob(
+          client,
+          "sync_lead",
+          { leadId: id.data },
+          { jobKey: `lead:${id.data}`, maxAttempts: 10 },
+        );
+      await client.query("commit");
+      res.status(rowCount ? 202 : 404).json({ queued: rowCount ?? 0 });
+    } catch (err) {
+      await client.query("rollback");
+      throw err;
+    } finally {
+      client.release();
+    }
+  });
   admin.post("/admin/conversations/:id/messages", async (req, res) => {
     const id = z.coerce.number().int().positive().safeParse(req.params.id);
     const body = z

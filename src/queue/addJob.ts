@@ -4,6 +4,7 @@ import type { Queryable } from "../db/withTransaction.ts";
 export type TaskPayloads = {
   conversation_turn: { conversationId: number };
   send_message: { outboxId: number };
+  sync_lead: { leadId: number };
 };
 export type TaskName = keyof TaskPayloads;
 

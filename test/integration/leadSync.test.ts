@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { postgrestErrors, startFakeSupabase } from "../helpers/fakeSupabase.ts";
+import {
+  startTestService,
+  TEST_ADMIN_TOKEN,
+  type TestService,
+  waitFor,
+} from "../helpers/startTestService.ts";
+import { textWebhook } from "../helpers/webhookPayloads.ts";
+
+// Qualified leads go to Supabase through a job queued with the turn: the real @supabase/supabase-js
+// client against a fake PostgREST on 127.0.0.1 that answers like Supabase.
+const KEY = "sb_secret_test_0123456789abcdefghij";
+let supabase: Awaited<ReturnType<typeof startFakeSupabase>>;
+let svc: TestService;
+before(async () => {
+  supabase = await startFakeSupabase({ key: KEY });
+  svc = await startTestService(
+    { SUPABASE_URL: supabase.url, SUPABASE_SECRET_KEY: KEY, TURN_DEBOUNCE_MS: "50" },
+    { contentDir: fileURLToPath(new URL("../stories/demo", import.meta.url)) },
+  );
+});
+after(async () => {
+  await svc.stop();
+  await supabase.close();
+});
+
+async function qualify(customer: string) {
+  for (const text of ["Oi", "Maria Souza", "Recife", "uns 450 reais", "Casa"]) {
+    await svc.post(textWebhook({ from: customer, text }));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return waitFor(
+    "the lead",
+    async () => {
+      const { rows } = await svc.db.query<{ id: number; outcome: string }>(
+        "select l.id, l.outcome from leads l join conversations c on c.id = l.conversation_id where c.customer_wa_id = $1",
+        [customer],
+      );
+      return rows[0]?.outcome === "qualified" ? rows[0] : undefined;
+    },
+    15_000,
+  );
+}
+
+async function leadRow(id: number) {
+  const { rows } = await svc.db.query<{
+    sync_status: string | null;
+    sync_error: string | null;
+    sync_attempts: number;
+  }>("select sync_status, sync_error, sync_attempts from leads where id = $1", [id]);
+  return rows[0];
+}
+
+test("a qualified lead is upserted into Supabase by our lead id, after a 503 retried with backoff", async () => {
+  supabase.fail(postgrestErrors.unavailable);
+  const lead = await qualify("5581977770001");
+  const row = await waitFor("lead in Supabase", async () => supabase.rows.get(lead.id), 20_000);
+  assert.equal(row.outcome, "qualified");
+  assert.equal(row.name, "Maria Souza");
+  assert.equal(row.city, "Recife");
+  assert.equal(row.monthly_bill_brl, 450);
+  assert.equal(row.wa_id, "5581977770001");
+  assert.deepEqual(row.slots, {
+    name: "Maria Souza",
+    city: "Recife",
+    monthly_bill_brl: 450,
+    property_type: "casa",
+  });
+  const state = await waitFor("synced", async () =>
+    (await leadRow(lead.id))?.sync_status === "synced" ? leadRow(lead.id) : undefined,
+  );
+  assert.equal(state?.sync_attempts, 2, "one 503, then success");
+  const posts = supabase.requests.filter((r) => r.method === "POST");
+  assert.equal(posts.length, 2);
+  assert.match(String(posts[0]?.path), /^\/rest\/v1\/leads\?on_conflict=id/);
+  assert.equal(posts[0]?.headers.apikey, KEY, "the secret key travels in the apikey header");
+});
+
+test("a permission error is not retried: the lead is marked failed, listed by the admin API, and retried from it", async () => {
+  supabase.fail(postgrestErrors.permissionDenied);
+  const lead = await qualify("5581977770002");
+  const state = await waitFor("failed", async () =>
+    (await leadRow(lead.id))?.sync_status === "failed" ? leadRow(lead.id) : undefined,
+  );
+  assert.match(String(state?.sync_error), /403 42501: permission denied for table leads \(hint: Grant/);
+  assert.equal(supabase.rows.has(lead.id), false);
+  const listed = await fetch(`${svc.url}/admin/leads?sync=failed`, {
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+  });
+  const body = (await listed.json()) as { leads: { id: number }[] };
+  assert.ok(body.leads.some((l) => Number(l.id) === lead.id));
+  const retry = await fetch(`${svc.url}/admin/leads/${lead.id}/sync`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+  });
+  assert.equal(retry.status, 202);
+  await waitFor("synced after the retry", async () => supabase.rows.get(lead.id));
+  assert.equal((await leadRow(lead.id))?.sync_status, "synced");
+});
