@@ -194,6 +194,16 @@ export async function startService(
           }
           await syncLead({ pool, logger, sink: leadSink }, leadId);
         },
+        erase_lead: async (payload) => {
+          const { leadId } = leadPayload.parse(payload);
+          if (!leadSink) return;
+          const result = await leadSink.remove(leadId);
+          if (!result.ok && result.retryable)
+            throw new Error(`CRM erase of lead ${leadId}: ${result.status} ${result.message}`);
+          if (!result.ok)
+            logger.error({ leadId, code: result.code, hint: result.hint }, "CRM erase failed permanently");
+          else logger.info({ leadId }, "lead erased from the CRM");
+        },
         send_message: async (payload) => {
           const { outboxId } = sendPayload.parse(payload);
           await sendOutboxMessage(
@@ -254,6 +264,7 @@ export async function startService(
       now,
       readiness,
       sandbox: config.sandbox,
+      crm: leadSink !== undefined,
       retryJobs: async (ids) => {
         const utils = await makeWorkerUtils({ pgPool: pool });
         try {

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
+import { eraseContact } from "../privacy/eraseContact.ts";
 import { addJob } from "../queue/addJob.ts";
 import { listDeadJobs } from "../queue/deadJobs.ts";
 import { type WebhookDeps, webhookRoutes } from "../webhook/webhookRoutes.ts";
@@ -17,6 +18,8 @@ export type AppDeps = WebhookDeps & {
   /** Re-runs dead graphile-worker jobs now, attempts reset. */
   retryJobs: (ids: string[]) => Promise<number>;
   sandbox: boolean;
+  /** A CRM is configured: erasures reach it too. */
+  crm?: boolean;
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -133,6 +136,20 @@ export function createApp(deps: AppDeps): Express {
     } finally {
       client.release();
     }
+  });
+  // LGPD: erase a customer everywhere we stored them (see eraseContact); the consent ledger stays, anonymous.
+  admin.delete("/admin/contacts/:customer", async (req, res) => {
+    const customer = z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{5,80}$/)
+      .safeParse(req.params.customer);
+    if (!customer.success) {
+      res.status(400).json({ error: "a WhatsApp number (digits) or business-scoped user id" });
+      return;
+    }
+    const result = await eraseContact(deps.pool, customer.data, { crm: deps.crm ?? false });
+    deps.logger.warn({ conversations: result.conversations, leads: result.leads.length }, "contact erased");
+    res.status(result.conversations > 0 ? 200 : 404).json(result);
   });
   admin.post("/admin/conversations/:id/messages", async (req, res) => {
     const id = z.coerce.number().int().positive().safeParse(req.params.id);

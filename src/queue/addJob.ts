@@ -5,6 +5,7 @@ export type TaskPayloads = {
   conversation_turn: { conversationId: number };
   send_message: { outboxId: number };
   sync_lead: { leadId: number };
+  erase_lead: { leadId: number };
 };
 export type TaskName = keyof TaskPayloads;
 

@@ -80,6 +80,16 @@ export async function startFakeSupabase(options: { key: string; table?: string }
         });
         return;
       }
+      if (req.method === "DELETE") {
+        const id = /^eq\.(\d+)$/.exec(url.searchParams.get("id") ?? "")?.[1];
+        if (!id) {
+          reply(400, { code: "PGRST100", details: null, hint: null, message: "a delete needs id=eq.<id>" });
+          return;
+        }
+        rows.delete(Number(id));
+        reply(204);
+        return;
+      }
       if (
         req.method !== "POST" ||
         url.searchParams.get("on_conflict") !== "id" ||

@@ -100,3 +100,83 @@ test("a permission error is not retried: the lead is marked failed, listed by th
   await waitFor("synced after the retry", async () => supabase.rows.get(lead.id));
   assert.equal((await leadRow(lead.id))?.sync_status, "synced");
 });
+
+test("erasing a contact (LGPD) leaves nothing identifiable here or in Supabase; the consent record stays, anonymous", async () => {
+  const customer = "5581977770003";
+  for (const text of ["Oi", "Josefina Quaresma", "PARAR", "moro em Recife mesmo", "uns 450 reais", "Casa"]) {
+    await svc.post(textWebhook({ from: customer, text, name: "Josefina Q." }));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const lead = await waitFor(
+    "lead synced",
+    async () => {
+      const { rows } = await svc.db.query<{ id: number; sync_status: string }>(
+        "select l.id, l.sync_status from leads l join conversations c on c.id = l.conversation_id where c.customer_wa_id = $1",
+        [customer],
+      );
+      return rows[0]?.sync_status === "synced" ? rows[0] : undefined;
+    },
+    15_000,
+  );
+  assert.ok(supabase.rows.has(Number(lead.id)));
+  // The sandbox reports delivered/read like Meta, a moment after each send: let them arrive first
+  // (a status webhook arriving after the erasure is a known limit, see the README).
+  await waitFor("every reply read", async () => {
+    const { rows } = await svc.db.query<{ n: number }>(
+      `select count(*)::int as n from outbox o join conversations c on c.id = o.conversation_id
+        where c.customer_wa_id = $1 and o.status <> 'read'`,
+      [customer],
+    );
+    return rows[0]?.n === 0 ? true : undefined;
+  });
+  const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+  assert.equal(
+    (await fetch(`${svc.url}/admin/contacts/${customer}`, { method: "DELETE" })).status,
+    401,
+    "admin only",
+  );
+  const erased = await fetch(`${svc.url}/admin/contacts/${customer}`, { method: "DELETE", headers: auth });
+  assert.equal(erased.status, 200);
+  await waitFor("erased in Supabase", async () =>
+    supabase.rows.has(Number(lead.id)) ? undefined : true,
+  ).catch(async (err: unknown) => {
+    const jobs = await svc.db.query("select task_identifier, attempts, last_error from graphile_worker.jobs");
+    throw new Error(
+      `${String(err)} ${JSON.stringify(jobs.rows)} ${JSON.stringify(supabase.requests.map((r) => [r.method, r.path]))} ${await erased.text()}`,
+    );
+  });
+
+  // Every row of every table of ours and of the queue, and every raw webhook body, as text.
+  const patterns = [`%${customer}%`, "%977770003%", "%josefina%", "%quaresma%", "%moro em recife mesmo%"];
+  const { rows: tables } = await svc.db.query<{ name: string }>(
+    `select format('%I.%I', table_schema, table_name) as name from information_schema.tables
+      where table_type = 'BASE TABLE' and table_schema in ('public', 'graphile_worker')`,
+  );
+  const found: string[] = [];
+  for (const { name } of tables) {
+    const { rows } = await svc.db.query<{ n: number }>(
+      `select count(*)::int as n from ${name} x where x::text ilike any($1::text[])`,
+      [patterns],
+    );
+    if ((rows[0]?.n ?? 0) > 0) found.push(`${name}: ${rows[0]?.n}`);
+  }
+  const raw = await svc.db.query<{ n: number }>(
+    "select count(*)::int as n from webhook_events where convert_from(raw_body, 'UTF8') ilike any($1::text[])",
+    [patterns],
+  );
+  if ((raw.rows[0]?.n ?? 0) > 0) found.push(`webhook_events raw bodies: ${raw.rows[0]?.n}`);
+  assert.deepEqual(found, [], "nothing identifiable left");
+  const consent = await svc.db.query(
+    `select e.opted_out, e.source, e.detail from consent_events e join conversations c on c.id = e.conversation_id
+      where c.customer_key like 'erased:%'`,
+  );
+  assert.deepEqual(
+    consent.rows,
+    [{ opted_out: true, source: "keyword", detail: null }],
+    "the anonymous consent record",
+  );
+  assert.equal(
+    (await fetch(`${svc.url}/admin/contacts/${customer}`, { method: "DELETE", headers: auth })).status,
+    404,
+  );
+});

@@ -24,7 +24,11 @@ export type SinkResult =
   | { ok: true }
   | { ok: false; retryable: boolean; status: number; code: string; message: string; hint: string | null };
 
-export type LeadSink = { upsert: (record: LeadRecord) => Promise<SinkResult> };
+export type LeadSink = {
+  upsert: (record: LeadRecord) => Promise<SinkResult>;
+  /** Deletes the lead (LGPD erasure); deleting a lead that is not there is a success. */
+  remove: (id: number) => Promise<SinkResult>;
+};
 
 /**
  * Upserts leads into a Supabase table with @supabase/supabase-js (PostgREST), keyed by our lead
@@ -42,19 +46,29 @@ export function createSupabaseLeadSink(options: {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     db: { timeout: options.timeoutMs },
   });
+  const classify = (
+    error: { code?: string; message: string; hint?: string | null } | null,
+    status: number,
+  ): SinkResult => {
+    if (!error) return { ok: true };
+    const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
+    return {
+      ok: false,
+      retryable,
+      status,
+      code: error.code ?? "",
+      message: error.message,
+      hint: error.hint ?? null,
+    };
+  };
   return {
+    async remove(id) {
+      const { error, status } = await client.from(options.table).delete().eq("id", id);
+      return classify(error, status);
+    },
     async upsert(record) {
       const { error, status } = await client.from(options.table).upsert(record, { onConflict: "id" });
-      if (!error) return { ok: true };
-      const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
-      return {
-        ok: false,
-        retryable,
-        status,
-        code: error.code ?? "",
-        message: error.message,
-        hint: error.hint ?? null,
-      };
+      return classify(error, status);
     },
   };
 }

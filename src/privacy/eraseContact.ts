@@ -1,0 +1,86 @@
+import type pg from "pg";
+import { withTransaction } from "../db/withTransaction.ts";
+import { addJob } from "../queue/addJob.ts";
+
+export type EraseResult = { conversations: number; leads: number[]; webhookBodiesRedacted: number };
+
+/**
+ * LGPD erasure of one customer (by WhatsApp number or business-scoped user id), in one
+ * transaction: their messages (in and out), delivery statuses, turns, state, lead, LLM usage,
+ * follow-ups, sandbox copies and media are deleted, and every raw webhook body that mentions them
+ * is redacted (a body Meta batched with other customers' messages loses those too: the parsed rows
+ * of the others are kept). What stays is anonymous: the conversation row without identifiers, and
+ * the consent ledger (opt-out/in, time, source) without its text — proof of consent, nobody's data.
+ * Leads already in the CRM are deleted there by a queued job.
+ */
+export async function eraseContact(
+  pool: pg.Pool,
+  customer: string,
+  options: { crm: boolean },
+): Promise<EraseResult> {
+  return withTransaction(pool, async (db) => {
+    const convs = await db.query<{ id: number }>(
+      `select id from conversations
+        where customer_wa_id = $1 or customer_user_id = $1 or customer_key = $1 for update`,
+      [customer],
+    );
+    const ids = convs.rows.map((r) => r.id);
+    if (ids.length === 0) return { conversations: 0, leads: [], webhookBodiesRedacted: 0 };
+    const media = await db.query<{ id: string }>(
+      `select distinct coalesce(body->'image'->>'id', body->'document'->>'id', body->'audio'->>'id',
+                                 body->'video'->>'id', body->'sticker'->>'id') as id
+         from inbound_messages where conversation_id = any($1::bigint[])`,
+      [ids],
+    );
+    const mediaIds = media.rows.flatMap((r) => (r.id ? [r.id] : []));
+    const leads = await db.query<{ id: number }>(
+      "delete from leads where conversation_id = any($1::bigint[]) returning id",
+      [ids],
+    );
+    await db.query("delete from llm_usage where conversation_id = any($1::bigint[])", [ids]);
+    await db.query("delete from follow_ups where conversation_id = any($1::bigint[])", [ids]);
+    await db.query(
+      `delete from status_events
+        where wamid in (select wamid from outbox where conversation_id = any($1::bigint[]) and wamid is not null)
+           or recipient = $2`,
+      [ids, customer],
+    );
+    await db.query("delete from outbox where conversation_id = any($1::bigint[])", [ids]);
+    await db.query("delete from inbound_messages where conversation_id = any($1::bigint[])", [ids]);
+    // The consent ledger stays, anonymous: no text, no link to a deleted turn.
+    await db.query(
+      "update consent_events set detail = null, turn_id = null where conversation_id = any($1::bigint[])",
+      [ids],
+    );
+    await db.query("delete from turns where conversation_id = any($1::bigint[])", [ids]);
+    await db.query("delete from sandbox_messages where recipient = $1 or recipient = '+' || $1", [customer]);
+    // The per-customer pair rate bucket is keyed by the number.
+    await db.query("delete from rate_buckets where key like '%' || $1 || '%'", [customer]);
+    if (mediaIds.length > 0)
+      await db.query("delete from sandbox_media where id = any($1::text[])", [mediaIds]);
+    await db.query(
+      `delete from graphile_worker._private_jobs
+        where key = any(select 'turn:' || unnest($1::bigint[])::text)`,
+      [ids],
+    );
+    const redacted = await db.query(
+      `update webhook_events set raw_body = convert_to('{"erased":true}', 'UTF8'),
+              kinds = array_append(kinds, 'erased')
+        where position(convert_to($1, 'UTF8') in raw_body) > 0`,
+      [customer],
+    );
+    await db.query("delete from webhook_changes where value::text like '%' || $1 || '%'", [customer]);
+    await db.query(
+      `update conversations set customer_key = 'erased:' || id, customer_wa_id = null, customer_user_id = null,
+              customer_name = null, state = '{}', attention_reason = null, updated_at = now()
+        where id = any($1::bigint[])`,
+      [ids],
+    );
+    const leadIds = leads.rows.map((r) => Number(r.id));
+    if (options.crm) {
+      for (const leadId of leadIds)
+        await addJob(db, "erase_lead", { leadId }, { jobKey: `erase:${leadId}`, maxAttempts: 10 });
+    }
+    return { conversations: ids.length, leads: leadIds, webhookBodiesRedacted: redacted.rowCount ?? 0 };
+  });
+}
