@@ -20,6 +20,7 @@ import { createLogger } from "./ops/createLogger.ts";
 import { createMetrics } from "./ops/createMetrics.ts";
 import { sendOutboxMessage } from "./outbound/sendOutboxMessage.ts";
 import { startWorker, type WorkerHandle } from "./queue/startWorker.ts";
+import { syncTemplates } from "./templates/syncTemplates.ts";
 import { createSupabaseLeadSink } from "./tools/crm/createSupabaseLeadSink.ts";
 import { syncLead } from "./tools/crm/syncLead.ts";
 import { createLlmClient } from "./tools/llm/createLlmClient.ts";
@@ -235,6 +236,24 @@ export async function startService(
         }, config.FOLLOW_UP_POLL_MS)
       : undefined;
   followUpTimer?.unref();
+  const syncTemplateStatus = async () =>
+    config.WHATSAPP_WABA_ID
+      ? syncTemplates({ pool, logger, transport, wabaId: config.WHATSAPP_WABA_ID, registry: templates })
+      : 0;
+  // Template approval: pulled at start-up and periodically by the worker; webhooks update it in between.
+  const templateTimer =
+    config.ROLE !== "web" && config.WHATSAPP_WABA_ID && transport.listTemplates
+      ? setInterval(() => {
+          syncTemplateStatus().catch((err: unknown) =>
+            logger.warn({ err: String(err) }, "template sync failed"),
+          );
+        }, config.TEMPLATE_SYNC_INTERVAL_MS)
+      : undefined;
+  templateTimer?.unref();
+  if (templateTimer)
+    void syncTemplateStatus().catch((err: unknown) =>
+      logger.warn({ err: String(err) }, "template sync failed"),
+    );
 
   let shuttingDown = false;
   const readiness = async () => {
@@ -265,6 +284,7 @@ export async function startService(
       readiness,
       sandbox: config.sandbox,
       crm: leadSink !== undefined,
+      ...(config.WHATSAPP_WABA_ID ? { syncTemplates: syncTemplateStatus } : {}),
       retryJobs: async (ids) => {
         const utils = await makeWorkerUtils({ pgPool: pool });
         try {
@@ -289,6 +309,7 @@ export async function startService(
     if (shuttingDown) return;
     shuttingDown = true;
     clearInterval(followUpTimer);
+    clearInterval(templateTimer);
     const closing = server
       ? new Promise<void>((resolve) => {
           server.close(() => resolve());

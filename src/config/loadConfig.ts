@@ -80,6 +80,10 @@ export const configSchema = z.object({
   LLM_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).default(0),
   /** LLM spend per conversation per day (America/Sao_Paulo) after which its turns run in degraded mode. */
   LLM_DAILY_COST_CAP_USD: z.coerce.number().min(0).default(0.25),
+  /** WhatsApp Business Account id: template approval status is synced from it. */
+  WHATSAPP_WABA_ID: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^\d+$/).optional()),
+  /** How often template status is pulled from the Graph API (webhooks update it in between). */
+  TEMPLATE_SYNC_INTERVAL_MS: int(3_600_000, 1000),
   /** Supabase project URL (https://<ref>.supabase.co). Set with a secret key: leads are upserted there. */
   SUPABASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
   /** Server-side secret key (sb_secret_…); bypasses RLS, so never ship it to clients. */

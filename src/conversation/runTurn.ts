@@ -273,13 +273,13 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const recipient = conversation.customer_wa_id ?? conversation.customer_user_id;
     const replies = decision.replies.flatMap(splitLongText);
     // Should the window close before these go out, the agent's outside-window template replaces them.
-    const fallback = agent.definition.outside_window
-      ? templateMessage(
-          deps.templates,
-          agent.definition.outside_window.template,
-          computeVars(agent.definition, after),
-        )
-      : undefined;
+    const fallbackRef = agent.definition.outside_window?.template;
+    const fallbackVars = computeVars(agent.definition, after);
+    // Meta rejects empty template parameters: without the values (no name yet), no fallback.
+    const fallback =
+      fallbackRef && fallbackRef.params.every((p) => fallbackVars[p])
+        ? templateMessage(deps.templates, fallbackRef, fallbackVars)
+        : undefined;
     let outbox: number[] = [];
     if (recipient && replies.length > 0) {
       // The replies, in order, each with its send job: one statement.

@@ -20,6 +20,8 @@ export type AppDeps = WebhookDeps & {
   sandbox: boolean;
   /** A CRM is configured: erasures reach it too. */
   crm?: boolean;
+  /** Pulls template approval from Meta now; returns how many templates it saw. */
+  syncTemplates?: () => Promise<number>;
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -88,6 +90,19 @@ export function createApp(deps: AppDeps): Express {
     } finally {
       client.release();
     }
+  });
+  admin.get("/admin/templates", async (_req, res) => {
+    const { rows } = await deps.pool.query(
+      "select name, language, status, category, quality, reason, source, updated_at from template_status order by name",
+    );
+    res.json({ templates: rows });
+  });
+  admin.post("/admin/templates/sync", async (_req, res) => {
+    if (!deps.syncTemplates) {
+      res.status(409).json({ error: "no WhatsApp Business Account configured (WHATSAPP_WABA_ID)" });
+      return;
+    }
+    res.json({ synced: await deps.syncTemplates() });
   });
   admin.get("/admin/leads", async (req, res) => {
     const q = z

@@ -1,6 +1,8 @@
 import type pg from "pg";
 import { type Queryable, withTransaction } from "../db/withTransaction.ts";
 import { applyStatusEvents } from "../delivery/applyStatusEvents.ts";
+import { recordTemplateFacts } from "../templates/recordTemplateFacts.ts";
+import { templateFactFromChange } from "../templates/templateEvents.ts";
 import type { InboundMessage, ParsedWebhook } from "../webhook/parseWebhook.ts";
 
 export type StoreWebhookOptions = {
@@ -88,6 +90,12 @@ export async function storeWebhooks(
         ],
       );
     }
+    // Template approval, quality and category changes take effect at once (sending checks them).
+    const facts = changes.flatMap((x) => {
+      const fact = templateFactFromChange(x.c.field, x.c.value);
+      return fact ? [fact] : [];
+    });
+    if (facts.length > 0) await recordTemplateFacts(db, facts, "webhook");
     return results;
   });
 }

@@ -215,6 +215,30 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     ]);
     deps.logger.info({ outboxId: row.id }, "outside the 24-hour window: sent as the fallback template");
   }
+  if (policy.message.type === "template" && deps.transport.name === "graph") {
+    // Fail clearly here rather than let Meta reject it: a template Meta has not approved.
+    const known = await db.query<{ status: string }>(
+      "select status from template_status where name = $1 and language = $2",
+      [policy.message.name, policy.message.language],
+    );
+    const status = known.rows[0]?.status;
+    if (status !== undefined && status !== "APPROVED") {
+      await db.query(
+        `update outbox set status = 'failed', error_title = $2, updated_at = now() where id = $1`,
+        [
+          row.id,
+          `template ${policy.message.name} (${policy.message.language}) is not approved by Meta: ${status}`,
+        ],
+      );
+      await enqueueNext(db, row);
+      deps.metrics.outboundResults.inc({ result: "failed", code: "template_not_approved" });
+      deps.logger.error(
+        { outboxId: row.id, template: policy.message.name, status },
+        "template not approved; not sent",
+      );
+      return done("failed");
+    }
+  }
   const waitMs = await takeSendTokens(deps, db, row, now);
   if (waitMs > 0) {
     await addJob(db, "send_message", { outboxId }, { jobKey: `send:${outboxId}`, delayMs: waitMs });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { TemplateFact } from "../templates/templateEvents.ts";
 import { GRAPH_API_VERSION } from "./constants.ts";
 import {
   failedBeforeSending,
@@ -15,6 +16,19 @@ const sendResponseSchema = z.looseObject({
   messages: z.array(z.looseObject({ id: z.string().min(1), message_status: z.string().optional() })).min(1),
 });
 const successSchema = z.looseObject({ success: z.boolean() });
+const templateListSchema = z.looseObject({
+  data: z.array(
+    z.looseObject({
+      id: z.string(),
+      name: z.string(),
+      language: z.string(),
+      status: z.string(),
+      category: z.string().optional(),
+      quality_score: z.looseObject({ score: z.string().optional() }).optional(),
+    }),
+  ),
+  paging: z.looseObject({ next: z.url().optional() }).optional(),
+});
 
 export type GraphClientOptions = {
   baseUrl: string;
@@ -28,13 +42,18 @@ export function createGraphClient(options: GraphClientOptions): WhatsAppTranspor
   const doFetch = options.fetch ?? fetch;
   const base = `${options.baseUrl.replace(/\/+$/, "")}/${GRAPH_API_VERSION}`;
 
-  async function post(path: string, body: unknown): Promise<unknown> {
+  const post = (path: string, body: unknown) => call(`${base}/${path}`, "POST", body);
+
+  async function call(url: string, method: "GET" | "POST", body?: unknown): Promise<unknown> {
     let response: Response;
     try {
-      response = await doFetch(`${base}/${path}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${options.accessToken}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
+      response = await doFetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${options.accessToken}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (err) {
@@ -73,6 +92,27 @@ export function createGraphClient(options: GraphClientOptions): WhatsAppTranspor
       const first = parsed.data.messages[0];
       if (!first) throw new GraphApiError(200, undefined, "send response without message id");
       return { wamid: first.id };
+    },
+    async listTemplates(wabaId) {
+      const found: TemplateFact[] = [];
+      // Cursor paging: follow `paging.next` until there is none (bounded, in case of a loop).
+      let next: string | undefined =
+        `${base}/${wabaId}/message_templates?fields=id,name,language,status,category,quality_score&limit=100`;
+      for (let page = 0; next && page < 50; page++) {
+        const parsed = templateListSchema.parse(await call(next, "GET"));
+        for (const t of parsed.data) {
+          found.push({
+            name: t.name,
+            language: t.language,
+            templateId: t.id,
+            status: t.status,
+            ...(t.category ? { category: t.category } : {}),
+            ...(t.quality_score?.score ? { quality: t.quality_score.score } : {}),
+          });
+        }
+        next = parsed.paging?.next;
+      }
+      return found;
     },
     async markRead({ phoneNumberId, wamid, typing }) {
       const json = await post(`${phoneNumberId}/messages`, {

@@ -51,6 +51,8 @@ export type FakeGraphApi = {
   enqueue(...responses: FakeResponse[]): void;
   /** Make every request to the messages endpoint (sends and read receipts) hang this long before answering. */
   setDelay(ms: number): void;
+  /** The account's templates as `GET /{WABA-ID}/message_templates` lists them (paged like Meta). */
+  templates: Record<string, unknown>[];
   /**
    * Decide the outcome of each valid send (after validation, before `enqueue`d responses):
    * return a FakeResponse to answer with it, or undefined for the normal behaviour.
@@ -541,6 +543,7 @@ export async function startFakeGraphApi(
   const sent: FakeGraphApi["sent"] = [];
   const reads: FakeGraphApi["reads"] = [];
   const queue: FakeResponse[] = [];
+  const templates: Record<string, unknown>[] = [];
   const pending = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let delayMs = 0;
   let closed = false;
@@ -635,6 +638,35 @@ export async function startFakeGraphApi(
     };
     requests.push(record);
 
+    const templatesRoute = /^\/(v\d+\.\d+)\/(\d+)\/message_templates\/?$/.exec(path);
+    if (req.method === "GET" && templatesRoute) {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+      if (token === undefined || (opts.accessToken !== undefined && token !== opts.accessToken)) {
+        return reply(res, metaErrors.invalidToken(), 0);
+      }
+      // Cursor paging like Meta's: `limit`, `after`, and `paging.next` while more remain.
+      const url = new URL(req.url ?? "/", "http://fake.invalid");
+      const limit = Math.max(1, Math.min(100, Number(url.searchParams.get("limit") ?? 25)));
+      const start = Number(url.searchParams.get("after") ?? 0);
+      const page = templates.slice(start, start + limit);
+      const more = start + limit < templates.length;
+      const host = `http://${req.headers.host ?? "127.0.0.1"}`;
+      url.searchParams.set("after", String(start + limit));
+      return reply(
+        res,
+        {
+          status: 200,
+          body: {
+            data: page,
+            paging: {
+              cursors: { before: String(start), after: String(start + limit) },
+              ...(more ? { next: `${host}${path}?${url.searchParams.toString()}` } : {}),
+            },
+          },
+        },
+        0,
+      );
+    }
     const route = /^\/([^/]+)\/([^/]+)\/messages\/?$/.exec(path);
     const version = route?.[1];
     const phoneNumberId = route?.[2];
@@ -733,6 +765,7 @@ export async function startFakeGraphApi(
     enqueue: (...responses) => {
       queue.push(...responses);
     },
+    templates,
     setDelay: (ms) => {
       delayMs = ms;
     },
