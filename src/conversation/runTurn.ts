@@ -276,10 +276,9 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const fallbackRef = agent.definition.outside_window?.template;
     const fallbackVars = computeVars(agent.definition, after);
     // Meta rejects empty template parameters: without the values (no name yet), no fallback.
-    const fallback =
-      fallbackRef && fallbackRef.params.every((p) => fallbackVars[p])
-        ? templateMessage(deps.templates, fallbackRef, fallbackVars)
-        : undefined;
+    const fallback = fallbackRef?.params.every((p) => fallbackVars[p])
+      ? templateMessage(deps.templates, fallbackRef, fallbackVars)
+      : undefined;
     let outbox: number[] = [];
     if (recipient && replies.length > 0) {
       // The replies, in order, each with its send job: one statement.
