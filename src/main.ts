@@ -24,6 +24,7 @@ import { syncTemplates } from "./templates/syncTemplates.ts";
 import { createSupabaseLeadSink } from "./tools/crm/createSupabaseLeadSink.ts";
 import { syncLead } from "./tools/crm/syncLead.ts";
 import { createLlmClient } from "./tools/llm/createLlmClient.ts";
+import { createPlansProvider } from "./tools/plans/createPlansProvider.ts";
 import { parseWebhook } from "./webhook/parseWebhook.ts";
 import { createGraphClient } from "./whatsapp/createGraphClient.ts";
 import { createSandboxTransport } from "./whatsapp/createSandboxTransport.ts";
@@ -152,6 +153,15 @@ export async function startService(
         })
       : undefined;
 
+  const plans = config.PLANS_API_URL
+    ? createPlansProvider({
+        url: config.PLANS_API_URL,
+        timeoutMs: config.PLANS_API_TIMEOUT_MS,
+        cacheMs: config.PLANS_CACHE_MS,
+        logger,
+      })
+    : undefined;
+
   let worker: WorkerHandle | undefined;
   if (config.ROLE !== "web") {
     worker = await startWorker({
@@ -182,6 +192,7 @@ export async function startService(
                 dailyCapUsd: config.LLM_DAILY_COST_CAP_USD,
               },
               syncLeads: leadSink !== undefined,
+              ...(plans ? { plans } : {}),
               ...(llm ? { llm } : {}),
             },
             conversationId,

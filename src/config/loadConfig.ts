@@ -80,6 +80,12 @@ export const configSchema = z.object({
   LLM_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).default(0),
   /** LLM spend per conversation per day (America/Sao_Paulo) after which its turns run in degraded mode. */
   LLM_DAILY_COST_CAP_USD: z.coerce.number().min(0).default(0.25),
+  /** An HTTP plans service (GET → { plans: [...] }); unset: the plans in agents/ (operator data). */
+  PLANS_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  /** Bound on one plans-service call (retried once, then operator data). */
+  PLANS_API_TIMEOUT_MS: int(2000, 100),
+  /** How long an answer of the plans service is reused. */
+  PLANS_CACHE_MS: int(300_000, 0),
   /** WhatsApp Business Account id: template approval status is synced from it. */
   WHATSAPP_WABA_ID: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^\d+$/).optional()),
   /** How often template status is pulled from the Graph API (webhooks update it in between). */

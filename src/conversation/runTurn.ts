@@ -22,6 +22,7 @@ import { splitText } from "../outbound/splitText.ts";
 import { addJob } from "../queue/addJob.ts";
 import { parseDuration } from "../shared/parseDuration.ts";
 import type { LlmClient } from "../tools/llm/createLlmClient.ts";
+import type { PlansProvider } from "../tools/plans/createPlansProvider.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
@@ -43,6 +44,8 @@ export type TurnDeps = {
   now: () => Date;
   /** Bound on one attempt; past it the transaction is abandoned and the job retried. */
   timeoutMs: number;
+  /** Plans from the plans service (PLANS_API_URL); undefined: the agent's operator data. */
+  plans?: PlansProvider;
   /** A CRM is configured: qualified (and needs_review) leads are queued for it. */
   syncLeads?: boolean;
   /** How much of the conversation the LLM sees, and what it may spend. */
@@ -129,8 +132,16 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     if (!conversation) return { kind: "no_conversation" };
     const pending = { rows: pendingSchema.parse(conversation.pending ?? []) };
     if (pending.rows.length === 0) return { kind: "nothing_pending" };
-    const agent = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
-    if (!agent) throw new Error("no agent loaded");
+    const loaded = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
+    if (!loaded) throw new Error("no agent loaded");
+    // Live plans replace the agent's own table for this turn when the plans service answers.
+    const livePlans = deps.plans ? await deps.plans() : undefined;
+    const agent = livePlans
+      ? {
+          ...loaded,
+          definition: { ...loaded.definition, data: { ...loaded.definition.data, plans: livePlans } },
+        }
+      : loaded;
     const before = readAgentState(agent.definition, conversation.state);
     const texts = pending.rows.flatMap((r) =>
       !agent.definition.silent_types.includes(r.type) && r.text?.trim() ? [r.text.trim()] : [],
