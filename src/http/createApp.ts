@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Express } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { withTransaction } from "../db/withTransaction.ts";
 import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { eraseContact } from "../privacy/eraseContact.ts";
@@ -72,24 +73,16 @@ export function createApp(deps: AppDeps): Express {
       res.status(400).json({ error: "outbox id must be a positive integer" });
       return;
     }
-    const client = await deps.pool.connect();
-    try {
-      await client.query("begin");
-      const { rowCount } = await client.query(
+    const retried = await withTransaction(deps.pool, async (db) => {
+      const { rowCount } = await db.query(
         `update outbox set status = 'pending', attempts = 0, next_attempt_at = null, updated_at = now()
           where id = $1 and status in ('dead', 'failed')`,
         [id.data],
       );
-      if (rowCount)
-        await addJob(client, "send_message", { outboxId: id.data }, { jobKey: `send:${id.data}` });
-      await client.query("commit");
-      res.status(rowCount ? 200 : 409).json({ retried: rowCount ?? 0 });
-    } catch (err) {
-      await client.query("rollback");
-      throw err;
-    } finally {
-      client.release();
-    }
+      if (rowCount) await addJob(db, "send_message", { outboxId: id.data }, { jobKey: `send:${id.data}` });
+      return rowCount ?? 0;
+    });
+    res.status(retried ? 200 : 409).json({ retried });
   });
   admin.get("/admin/templates", async (_req, res) => {
     const { rows } = await deps.pool.query(
@@ -130,27 +123,15 @@ export function createApp(deps: AppDeps): Express {
       res.status(400).json({ error: "lead id must be a positive integer" });
       return;
     }
-    const client = await deps.pool.connect();
-    try {
-      await client.query("begin");
-      const { rowCount } = await client.query("update leads set sync_status = 'pending' where id = $1", [
+    const queued = await withTransaction(deps.pool, async (db) => {
+      const { rowCount } = await db.query("update leads set sync_status = 'pending' where id = $1", [
         id.data,
       ]);
       if (rowCount)
-        await addJob(
-          client,
-          "sync_lead",
-          { leadId: id.data },
-          { jobKey: `lead:${id.data}`, maxAttempts: 10 },
-        );
-      await client.query("commit");
-      res.status(rowCount ? 202 : 404).json({ queued: rowCount ?? 0 });
-    } catch (err) {
-      await client.query("rollback");
-      throw err;
-    } finally {
-      client.release();
-    }
+        await addJob(db, "sync_lead", { leadId: id.data }, { jobKey: `lead:${id.data}`, maxAttempts: 10 });
+      return rowCount ?? 0;
+    });
+    res.status(queued ? 202 : 404).json({ queued });
   });
   // LGPD: erase a customer everywhere we stored them (see eraseContact); the consent ledger stays, anonymous.
   admin.delete("/admin/contacts/:customer", async (req, res) => {
