@@ -216,8 +216,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const decision = {
       state: after,
       replies: effects.flatMap((e): OutboundMessage[] => {
-        if (e.type === "template")
-          return [templateMessage(deps.templates, { name: e.name, params: [] }, {}, e.params)];
+        if (e.type === "template") return [templateMessage(deps.templates, e.name, e.params)];
         if (e.type !== "reply") return [];
         const prompt = deps.prompts.get(e.prompt);
         // Content validation at start-up guarantees every referenced prompt exists.
@@ -286,10 +285,12 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     // Should the window close before these go out, the agent's outside-window template replaces them.
     const fallbackRef = agent.definition.outside_window?.template;
     const fallbackVars = computeVars(agent.definition, after);
+    const fallbackParams = fallbackRef?.params.map((p) => fallbackVars[p] ?? "") ?? [];
     // Meta rejects empty template parameters: without the values (no name yet), no fallback.
-    const fallback = fallbackRef?.params.every((p) => fallbackVars[p])
-      ? templateMessage(deps.templates, fallbackRef, fallbackVars)
-      : undefined;
+    const fallback =
+      fallbackRef && fallbackParams.every(Boolean)
+        ? templateMessage(deps.templates, fallbackRef.name, fallbackParams)
+        : undefined;
     let outbox: number[] = [];
     if (recipient && replies.length > 0) {
       // The replies, in order, each with its send job: one statement.
@@ -347,18 +348,16 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
 }
 
 /**
- * A template message from the registry: parameters are the named variables' values (or given
- * already rendered). Content validation at start-up guarantees the template exists.
+ * A template message from the registry with its body parameters, in order. Content validation at
+ * start-up guarantees every template an agent names exists.
  */
 export function templateMessage(
   templates: ReadonlyMap<string, Template> | undefined,
-  ref: { name: string; params: readonly string[] },
-  vars: Record<string, string>,
-  rendered?: readonly string[],
+  name: string,
+  params: readonly string[],
 ): OutboundMessage {
-  const template = templates?.get(ref.name);
-  if (!template) throw new Error(`template ${ref.name} not loaded`);
-  const params = rendered ?? ref.params.map((p) => vars[p] ?? "");
+  const template = templates?.get(name);
+  if (!template) throw new Error(`template ${name} not loaded`);
   return {
     type: "template",
     name: template.name,
@@ -453,19 +452,13 @@ async function recordEffects(db: pg.PoolClient, turn: TurnRef, effects: Effect[]
             { jobKey: `lead:${leadId}`, jobKeyMode: "replace", maxAttempts: 10 },
           );
       }
-    } else if (e.type === "opt_out") {
+    } else if (e.type === "opt_out" || e.type === "opt_in") {
+      const optedOut = e.type === "opt_out";
       await db.query(
         `with l as (insert into consent_events (conversation_id, opted_out, source, detail, turn_id, at)
-                    values ($1, true, 'keyword', $2, $3, $4))
-         update conversations set opted_out_at = coalesce(opted_out_at, $4) where id = $1`,
-        [turn.conversationId, e.text.slice(0, 200), turn.turnId, at],
-      );
-    } else if (e.type === "opt_in") {
-      await db.query(
-        `with l as (insert into consent_events (conversation_id, opted_out, source, detail, turn_id, at)
-                    values ($1, false, 'keyword', $2, $3, $4))
-         update conversations set opted_out_at = null where id = $1`,
-        [turn.conversationId, e.text.slice(0, 200), turn.turnId, at],
+                    values ($1, $5, 'keyword', $2, $3, $4))
+         update conversations set opted_out_at = case when $5 then coalesce(opted_out_at, $4) end where id = $1`,
+        [turn.conversationId, e.text.slice(0, 200), turn.turnId, at, optedOut],
       );
     } else if (e.type === "attention") {
       await db.query(

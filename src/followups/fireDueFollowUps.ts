@@ -6,7 +6,7 @@ import type { LoadedAgent } from "../content/loadContent.ts";
 import type { Template } from "../content/parseTemplate.ts";
 import { TURN_LOCK_NAMESPACE, templateMessage } from "../conversation/runTurn.ts";
 import { withTransaction } from "../db/withTransaction.ts";
-import { addJob } from "../queue/addJob.ts";
+import { enqueueOutboxMessage } from "../outbound/enqueueOutboxMessage.ts";
 import { followUpEligible } from "./followUpEligible.ts";
 import { isQuiet, nextAllowedTime } from "./quietHours.ts";
 
@@ -85,20 +85,21 @@ export async function fireDueFollowUps(deps: FollowUpDeps, limit = 100): Promise
         ]);
         return "postponed (quiet hours)";
       }
-      const message = templateMessage(
-        deps.templates,
-        agent.definition.follow_up.template,
-        computeVars(agent.definition, state),
-      );
-      const inserted = await db.query<{ id: number }>(
-        `insert into outbox (conversation_id, seq, phone_number_id, recipient, kind, payload, proactive, author)
-         select $1, coalesce(max(seq), 0) + 1, $2, $3, 'template', $4, true, 'follow_up' from outbox where conversation_id = $1
-         returning id`,
-        [f.conversation_id, f.phone_number_id, f.recipient, JSON.stringify(message)],
-      );
-      const outboxId = inserted.rows[0]?.id;
-      if (outboxId === undefined) throw new Error("outbox insert returned no id");
-      await addJob(db, "send_message", { outboxId }, { jobKey: `send:${outboxId}` });
+      const { follow_up: rule } = agent.definition;
+      const vars = computeVars(agent.definition, state);
+      const outboxId = await enqueueOutboxMessage(db, {
+        conversationId: f.conversation_id,
+        turnId: null,
+        phoneNumberId: f.phone_number_id,
+        recipient: f.recipient,
+        message: templateMessage(
+          deps.templates,
+          rule.template.name,
+          rule.template.params.map((p) => vars[p] ?? ""),
+        ),
+        proactive: true,
+        author: "follow_up",
+      });
       await db.query(
         "update follow_ups set status = 'sent', outbox_id = $2, updated_at = now() where id = $1",
         [id, outboxId],

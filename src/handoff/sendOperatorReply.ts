@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { withTransaction } from "../db/withTransaction.ts";
+import { enqueueOutboxMessage } from "../outbound/enqueueOutboxMessage.ts";
 import { splitText } from "../outbound/splitText.ts";
-import { addJob } from "../queue/addJob.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
 
 export type OperatorReplyResult =
@@ -41,24 +41,17 @@ export async function sendOperatorReply(
     if (!c.recipient) return { kind: "no_recipient" };
     const outboxIds: number[] = [];
     for (const part of splitText(text, LIMITS.textBody)) {
-      // The turn it follows (for the LLM's history order); null before the first turn.
-      const inserted = await db.query<{ id: number }>(
-        `insert into outbox (conversation_id, turn_id, seq, phone_number_id, recipient, kind, payload, author)
-         select $1, $2, coalesce(max(seq), 0) + 1, $3, $4, 'text', $5, $6 from outbox where conversation_id = $1
-         returning id`,
-        [
+      outboxIds.push(
+        await enqueueOutboxMessage(db, {
           conversationId,
-          c.turn_id,
-          c.phone_number_id,
-          c.recipient,
-          JSON.stringify({ type: "text", text: part }),
-          `operator:${operator}`,
-        ],
+          turnId: c.turn_id,
+          phoneNumberId: c.phone_number_id,
+          recipient: c.recipient,
+          message: { type: "text", text: part },
+          proactive: false,
+          author: `operator:${operator}`,
+        }),
       );
-      const id = inserted.rows[0]?.id;
-      if (id === undefined) throw new Error("outbox insert returned no id");
-      await addJob(db, "send_message", { outboxId: id }, { jobKey: `send:${id}` });
-      outboxIds.push(id);
     }
     return { kind: "queued", outboxIds };
   });

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import pg from "pg";
@@ -101,11 +101,10 @@ export async function runStories(options: StoryRunOptions): Promise<StoryReport[
 
   const embeddedDir = options.databaseUrl ? undefined : await mkdtemp(join(tmpdir(), "wa-stories-pg-"));
   const embedded = embeddedDir
-    ? await (async () => {
-        const { chmod } = await import("node:fs/promises");
-        await chmod(embeddedDir, 0o755);
-        return startEmbeddedPostgres(embeddedDir, 56000 + randomInt(3000), options.logger);
-      })()
+    ? await chmod(embeddedDir, 0o755).then(() =>
+        // As root the server runs as an unprivileged user, who must get through mkdtemp's 0700.
+        startEmbeddedPostgres(embeddedDir, 56000 + randomInt(3000), options.logger),
+      )
     : undefined;
   const serverUrl = options.databaseUrl ?? embedded?.connectionString ?? "";
   const created: string[] = [];

@@ -147,14 +147,14 @@ export function transition(
       // Off the script: acknowledge, flag for a person, and stay on the same question.
       effects.push({ type: "attention", reason: "question", text });
       effects.push({ type: "reply", prompt: def.global.question.prompt, vars: computeVars(def, s) });
-      if (asked) effects.push(askEffect(def, s, asked, false, ctx));
+      if (asked) effects.push(askEffect(def, s, asked, false));
       return { state: s, effects };
     }
     if (asked && !asked.optional) {
       s = { ...s, misses: s.misses + 1 };
       if (s.misses >= def.max_misses && def.handoff_state)
         return enter(def, s, def.handoff_state, effects, ctx);
-      effects.push(askEffect(def, s, asked, true, ctx));
+      effects.push(askEffect(def, s, asked, true));
       return { state: s, effects };
     }
     const idle = def.states[s.state]?.idle;
@@ -257,7 +257,7 @@ function settle(
     }
     const ask = currentAsk(def, state);
     if (ask && (entered || changed)) {
-      effects.push(askEffect(def, state, ask, false, ctx));
+      effects.push(askEffect(def, state, ask, false));
       if (ask.optional) state = { ...state, asked: [...state.asked, ask.slot] };
     }
     return { state, effects };
@@ -291,13 +291,7 @@ function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[
 }
 
 /** A question (its reprompt after a miss), with buttons for a choice slot. */
-export function askEffect(
-  def: AgentDefinition,
-  s: AgentState,
-  ask: AskDefinition,
-  again: boolean,
-  _ctx?: TransitionContext,
-): Effect {
+export function askEffect(def: AgentDefinition, s: AgentState, ask: AskDefinition, again: boolean): Effect {
   const spec = def.slots[ask.slot];
   const options =
     spec?.options ??
