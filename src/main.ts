@@ -4,6 +4,7 @@ import { makeWorkerUtils, runMigrations } from "graphile-worker";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { matchDistributor } from "./agents/extract/matchDistributor.ts";
 import { type Config, ConfigError, loadConfig } from "./config/loadConfig.ts";
 import { withLocalSecrets } from "./config/withLocalSecrets.ts";
 import { loadContent } from "./content/loadContent.ts";
@@ -24,13 +25,21 @@ import { syncTemplates } from "./templates/syncTemplates.ts";
 import { createSupabaseLeadSink } from "./tools/crm/createSupabaseLeadSink.ts";
 import { syncLead } from "./tools/crm/syncLead.ts";
 import { createLlmClient } from "./tools/llm/createLlmClient.ts";
+import { AUDIO_MIMES, BILL_MIMES, processMedia } from "./tools/media/processMedia.ts";
+import { purgeExpiredMedia, readSandboxMedia } from "./tools/media/storedMedia.ts";
+import { createOcrPool } from "./tools/ocr/createOcrPool.ts";
+import { createBillReader } from "./tools/ocr/readBill.ts";
 import { createPlansProvider } from "./tools/plans/createPlansProvider.ts";
+import { createTranscriber } from "./tools/transcribe/createTranscriber.ts";
+import { createVisionCheck } from "./tools/vision/checkBillFields.ts";
 import { parseWebhook } from "./webhook/parseWebhook.ts";
 import { createGraphClient } from "./whatsapp/createGraphClient.ts";
 import { createSandboxTransport } from "./whatsapp/createSandboxTransport.ts";
+import { createGraphMediaFetcher, createSandboxMediaFetcher } from "./whatsapp/fetchGraphMedia.ts";
 import type { WhatsAppTransport } from "./whatsapp/transport.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const MEDIA_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export type Service = {
   config: Config;
@@ -48,6 +57,7 @@ export type Service = {
 const turnPayload = z.object({ conversationId: z.number().int().positive() });
 const sendPayload = z.object({ outboxId: z.number().int().positive() });
 const leadPayload = z.object({ leadId: z.number().int().positive() });
+const mediaPayload = z.object({ mediaId: z.number().int().positive() });
 
 /** Composition root: the only place that builds the database, clients, logger, worker and server. */
 export async function startService(
@@ -162,6 +172,47 @@ export async function startService(
       })
     : undefined;
 
+  // Bill OCR: one warm pool per process (created on the first bill, never per message), reading
+  // against every loaded agent's distributor list (operator data).
+  const ocrPool = config.ROLE !== "web" ? createOcrPool(config.OCR_POOL_SIZE) : undefined;
+  const distributors = [
+    ...new Map(
+      [...agents.values()].flatMap((a) => a.definition.data.distributors).map((d) => [d.name, d]),
+    ).values(),
+  ];
+  const readBill = ocrPool
+    ? createBillReader({ pool: ocrPool, distributors, maxPdfPages: config.OCR_MAX_PDF_PAGES })
+    : undefined;
+  const transcribe = config.TRANSCRIBE_BASE_URL
+    ? createTranscriber({
+        baseUrl: config.TRANSCRIBE_BASE_URL,
+        ...(config.TRANSCRIBE_API_KEY ? { apiKey: config.TRANSCRIBE_API_KEY } : {}),
+        model: config.TRANSCRIBE_MODEL,
+        timeoutMs: config.MEDIA_TIMEOUT_MS,
+        maxDurationSec: config.VOICE_MAX_SECONDS,
+        language: "pt",
+      })
+    : undefined;
+  const checkVision =
+    config.VISION_MODEL && config.LLM_BASE_URL
+      ? createVisionCheck({
+          baseUrl: config.LLM_BASE_URL,
+          ...(config.LLM_API_KEY ? { apiKey: config.LLM_API_KEY } : {}),
+          model: config.VISION_MODEL,
+          timeoutMs: config.LLM_TIMEOUT_MS,
+        })
+      : undefined;
+  const mediaLimits = { maxBytes: config.MEDIA_MAX_BYTES, allowedMimes: [...BILL_MIMES, ...AUDIO_MIMES] };
+  const fetchMedia = config.WHATSAPP_ACCESS_TOKEN
+    ? createGraphMediaFetcher({
+        baseUrl: config.WHATSAPP_GRAPH_BASE_URL,
+        accessToken: config.WHATSAPP_ACCESS_TOKEN,
+        timeoutMs: config.MEDIA_TIMEOUT_MS,
+        allowedHosts: config.MEDIA_ALLOWED_HOSTS,
+        limits: mediaLimits,
+      })
+    : createSandboxMediaFetcher({ read: (id) => readSandboxMedia(pool, id), limits: mediaLimits });
+
   let worker: WorkerHandle | undefined;
   if (config.ROLE !== "web") {
     worker = await startWorker({
@@ -216,6 +267,29 @@ export async function startService(
             logger.error({ leadId, code: result.code, hint: result.hint }, "CRM erase failed permanently");
           else logger.info({ leadId }, "lead erased from the CRM");
         },
+        process_media: async (payload, helpers) => {
+          const { mediaId } = mediaPayload.parse(payload);
+          if (!readBill) throw new Error("process_media in a process without OCR");
+          await processMedia(
+            {
+              pool,
+              logger,
+              fetchMedia,
+              readBill,
+              ...(transcribe ? { transcribe } : {}),
+              ...(checkVision ? { checkVision } : {}),
+              canonicalDistributor: (name) => matchDistributor(name, distributors)?.name,
+              retentionDays: config.MEDIA_RETENTION_DAYS,
+              turnMaxAttempts: config.TURN_MAX_ATTEMPTS,
+            },
+            mediaId,
+            { number: helpers.job.attempts, max: helpers.job.max_attempts },
+          );
+        },
+        purge_media: async () => {
+          const purged = await purgeExpiredMedia(pool);
+          if (purged > 0) logger.info({ purged }, "expired media deleted");
+        },
         send_message: async (payload) => {
           const { outboxId } = sendPayload.parse(payload);
           await sendOutboxMessage(
@@ -247,6 +321,16 @@ export async function startService(
         }, config.FOLLOW_UP_POLL_MS)
       : undefined;
   followUpTimer?.unref();
+  // Retention: downloaded files past MEDIA_RETENTION_DAYS lose their bytes (the reading stays).
+  const purgeTimer =
+    config.ROLE !== "web"
+      ? setInterval(() => {
+          purgeExpiredMedia(pool).catch((err: unknown) =>
+            logger.warn({ err: String(err) }, "media purge failed"),
+          );
+        }, MEDIA_PURGE_INTERVAL_MS)
+      : undefined;
+  purgeTimer?.unref();
   const syncTemplateStatus = async () =>
     config.WHATSAPP_WABA_ID
       ? syncTemplates({ pool, logger, transport, wabaId: config.WHATSAPP_WABA_ID, registry: templates })
@@ -321,6 +405,7 @@ export async function startService(
     shuttingDown = true;
     clearInterval(followUpTimer);
     clearInterval(templateTimer);
+    clearInterval(purgeTimer);
     const closing = server
       ? new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -328,6 +413,7 @@ export async function startService(
         })
       : Promise.resolve();
     await worker?.stop();
+    await ocrPool?.close();
     await closing;
     await pool.end();
     await embedded?.stop();

@@ -103,6 +103,43 @@ export const configSchema = z.object({
     .default("leads"),
   /** Bound on one Supabase call. */
   SUPABASE_TIMEOUT_MS: int(10000, 100),
+  /** Largest media file a customer may send that is downloaded (bytes); larger gets a polite refusal. */
+  MEDIA_MAX_BYTES: int(10 * 1024 * 1024, 1024),
+  /** Days a downloaded file (bill photo, PDF, voice note) is kept; the reading stays, the bytes go. */
+  MEDIA_RETENTION_DAYS: int(90, 1),
+  /** Bound on one media lookup or download. */
+  MEDIA_TIMEOUT_MS: int(20000, 100),
+  /**
+   * Hosts media may be downloaded from (a leading dot: the domain and its subdomains). Meta's
+   * lookaside and CDN hosts by default; the Graph API's own host is always allowed.
+   */
+  MEDIA_ALLOWED_HOSTS: z
+    .string()
+    .default(".fbsbx.com,.fbcdn.net,.whatsapp.net,.facebook.com")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  /** tesseract.js workers kept warm for bill OCR (each is a thread holding the Portuguese model). */
+  OCR_POOL_SIZE: int(1, 1),
+  /** Pages of a PDF that are read (a 50-page upload is not a bill). */
+  OCR_MAX_PDF_PAGES: int(3, 1),
+  /**
+   * OpenAI-compatible transcription endpoint for voice notes (POST /audio/transcriptions), e.g.
+   * https://api.openai.com/v1 or a local Whisper server. Unset: customers are asked to type.
+   */
+  TRANSCRIBE_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  TRANSCRIBE_API_KEY: optionalString,
+  TRANSCRIBE_MODEL: z.string().default("whisper-1"),
+  /** Voice notes longer than this are not transcribed (the customer is asked to type or shorten). */
+  VOICE_MAX_SECONDS: int(120, 1),
+  /**
+   * A vision-capable model on the LLM provider (LLM_BASE_URL): bill fields OCR read with low
+   * confidence are checked by it. Unset: OCR alone.
+   */
+  VISION_MODEL: optionalString,
   /** How often the worker looks for due follow-ups (reminders). */
   FOLLOW_UP_POLL_MS: int(30000, 100),
   /** Budget for a graceful shutdown after SIGTERM. */

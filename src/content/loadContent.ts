@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
-import { checkAgent } from "../agents/runtime/checkAgent.ts";
+import { billPromptIds, checkAgent } from "../agents/runtime/checkAgent.ts";
 import { COMPUTED_VARS } from "../agents/runtime/computeVars.ts";
 import { guards } from "../agents/runtime/guards.ts";
 import { lineOf, parseAgent } from "./parseAgent.ts";
@@ -106,6 +106,8 @@ export async function loadContent(rootDir: string): Promise<Content> {
         [def.global.opt_in?.prompt, slotVars],
         [def.global.question?.prompt, slotVars],
         [def.global.unsupported?.prompt, slotVars],
+        [def.global.voice?.prompt, slotVars],
+        ...billPromptIds(def).map(([, id]): [string, Set<string>] => [id, slotVars]),
       ];
       const template = st.template ? templates.get(st.template.name) : undefined;
       if (st.template && !template)

@@ -9,6 +9,7 @@ import {
   type Interpretation,
   interpretWithLlm,
 } from "../agents/runtime/interpretWithLlm.ts";
+import { type MediaReading, mediaReadingSchema } from "../agents/runtime/mediaReading.ts";
 import type { AgentState, Effect } from "../agents/runtime/transition.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import { type Prompt, renderPrompt } from "../content/parsePrompt.ts";
@@ -71,6 +72,8 @@ const DEFAULT_POLICY: LlmPolicy = {
 export type TurnResult =
   | { kind: "no_conversation" }
   | { kind: "nothing_pending" }
+  /** Every pending message waits behind a file still being downloaded or read. */
+  | { kind: "waiting_media" }
   | { kind: "done"; turnId: number; inbound: number; outbox: number[]; agentVersion: string };
 
 type ConversationRow = {
@@ -89,6 +92,8 @@ const pendingSchema = z.array(
     text: z.string().nullable(),
     received_at: z.coerce.date(),
     sent_at: z.coerce.date(),
+    /** The file's processing (bill photo, PDF, voice note): its reading, or still waiting for it. */
+    media: z.object({ status: z.string(), result: z.unknown(), waiting: z.boolean() }).nullable().optional(),
   }),
 );
 type PendingRow = z.infer<typeof pendingSchema>[number];
@@ -121,17 +126,26 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
         `select c.id, c.phone_number_id, c.customer_wa_id, c.customer_user_id, c.agent_id, c.state,
                 (select json_agg(json_build_object('id', m.id, 'wa_message_id', m.wa_message_id, 'type', m.type,
                                                    'text', m.text, 'received_at', m.received_at,
-                                                   'sent_at', m.sent_at)
+                                                   'sent_at', m.sent_at,
+                                                   'media', case when md.id is null then null else json_build_object(
+                                                     'status', md.status, 'result', md.result,
+                                                     'waiting', md.status = 'pending' and md.created_at > now() - $2::interval) end)
                                  order by m.sent_at, m.id)
-                   from inbound_messages m where m.conversation_id = c.id and m.processed_at is null) as pending
+                   from inbound_messages m left join media md on md.inbound_message_id = m.id
+                  where m.conversation_id = c.id and m.processed_at is null) as pending
            from conversations c where c.id = $1`,
-        [conversationId],
+        [conversationId, `${MEDIA_WAIT_MAX_MS} milliseconds`],
       ),
     );
     const conversation = conv.rows[0];
     if (!conversation) return { kind: "no_conversation" };
-    const pending = { rows: pendingSchema.parse(conversation.pending ?? []) };
-    if (pending.rows.length === 0) return { kind: "nothing_pending" };
+    const all = pendingSchema.parse(conversation.pending ?? []);
+    if (all.length === 0) return { kind: "nothing_pending" };
+    // A file still being read holds its message and every later one: answers stay in order. The
+    // media job queues the turn again when it is done.
+    const waiting = all.findIndex((r) => r.media?.waiting === true);
+    const pending = { rows: waiting === -1 ? all : all.slice(0, waiting) };
+    if (pending.rows.length === 0) return { kind: "waiting_media" };
     const loaded = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
     if (!loaded) throw new Error("no agent loaded");
     // Live plans replace the agent's own table for this turn when the plans service answers.
@@ -192,7 +206,10 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const { state: after, effects: decided } = decideTurn(
       agent.definition,
       before,
-      pending.rows.map((r) => ({ type: r.type, text: r.text })),
+      pending.rows.map((r) => {
+        const media = mediaOf(r);
+        return { type: r.type, text: r.text, ...(media ? { media } : {}) };
+      }),
       deps.now(),
       { cities: agent.definition.data.cities },
       extracted,
@@ -204,7 +221,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     if (
       outcomeNode?.outcome &&
       !effects.some((e) => e.type === "outcome") &&
-      JSON.stringify(after.slots) !== JSON.stringify(before.slots)
+      JSON.stringify([after.slots, after.bill, after.review]) !==
+        JSON.stringify([before.slots, before.bill, before.review])
     ) {
       effects.push({
         type: "outcome",
@@ -551,6 +569,22 @@ async function showTyping(deps: TurnDeps, conversationId: number, log: Logger): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A file not processed after this long no longer holds the conversation: its message is answered
+ * as a failed download (the job may have died without marking it).
+ */
+const MEDIA_WAIT_MAX_MS = 10 * 60 * 1000;
+
+const MEDIA_TYPES = new Set(["image", "document", "audio"]);
+
+/** What the media job read from a message's file; a file message without a reading failed. */
+function mediaOf(row: PendingRow): MediaReading | undefined {
+  if (!MEDIA_TYPES.has(row.type)) return undefined;
+  if (!row.media) return { kind: "failed", reason: "no_media" };
+  const parsed = mediaReadingSchema.safeParse(row.media.result);
+  return parsed.success ? parsed.data : { kind: "failed", reason: `media ${row.media.status}` };
 }
 
 /** How long a turn waits for the read receipt / typing indicator call. */

@@ -126,7 +126,18 @@ async function storeMessages(
        insert into inbound_messages (wa_message_id, conversation_id, webhook_event_id, type, text, sent_at, body)
        select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
        on conflict (wa_message_id) do nothing
-       returning wa_message_id, conversation_id, sent_at),
+       returning id, wa_message_id, conversation_id, sent_at, type, body),
+     -- Media (a bill photo or PDF, a voice note) is downloaded and read by a job, never here.
+     med as (
+       insert into media (inbound_message_id, conversation_id, kind, wa_media_id, declared_mime)
+       select id, conversation_id, type, body->type->>'id', body->type->>'mime_type' from ins
+        where type in ('image', 'document', 'audio') and body->type->>'id' is not null
+       returning id),
+     media_jobs as (
+       select graphile_worker.add_jobs(array(
+         select row('process_media', json_build_object('mediaId', id), null, null, 8, 'media:' || id, null, null)
+                  ::graphile_worker.job_spec
+           from med order by id)) as added),
      latest as (select conversation_id as id, max(sent_at) as t from ins group by conversation_id),
      windows as (
        update conversations c set last_inbound_at = latest.t from latest
@@ -138,7 +149,7 @@ async function storeMessages(
                     now() + $8::double precision * interval '1 millisecond', $9::int, 'turn:' || id, null, null
                 )::graphile_worker.job_spec
            from latest order by id), true) as added)
-     select wa_message_id from ins, (select count(*) from jobs) j`,
+     select wa_message_id from ins, (select count(*) from jobs) j, (select count(*) from media_jobs) mj`,
     [
       messages.map((m) => m.message.waMessageId),
       messages.map((m) => conversationOf(m.message)),

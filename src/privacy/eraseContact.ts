@@ -46,6 +46,8 @@ export async function eraseContact(
       [ids, customer],
     );
     await db.query("delete from outbox where conversation_id = any($1::bigint[])", [ids]);
+    // Downloaded files (bill photos, PDFs, voice notes) and what was read from them.
+    await db.query("delete from media where conversation_id = any($1::bigint[])", [ids]);
     await db.query("delete from inbound_messages where conversation_id = any($1::bigint[])", [ids]);
     // The consent ledger stays, anonymous: no text, no link to a deleted turn.
     await db.query(
@@ -60,7 +62,9 @@ export async function eraseContact(
       await db.query("delete from sandbox_media where id = any($1::text[])", [mediaIds]);
     await db.query(
       `delete from graphile_worker._private_jobs
-        where key = any(select 'turn:' || unnest($1::bigint[])::text)`,
+        where key = any(select 'turn:' || unnest($1::bigint[])::text)
+           or (task_identifier = 'process_media' and not exists (
+                 select 1 from media m where m.id = (payload->>'mediaId')::bigint))`,
       [ids],
     );
     const redacted = await db.query(

@@ -6,6 +6,8 @@ export type TaskPayloads = {
   send_message: { outboxId: number };
   sync_lead: { leadId: number };
   erase_lead: { leadId: number };
+  process_media: { mediaId: number };
+  purge_media: Record<string, never>;
 };
 export type TaskName = keyof TaskPayloads;
 

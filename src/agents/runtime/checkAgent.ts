@@ -23,6 +23,17 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
   })) {
     if (g && !promptIds.has(g.prompt)) problems.push(`global.${key}: no prompt "${g.prompt}" in prompts/`);
   }
+  if (def.global.voice && !promptIds.has(def.global.voice.prompt))
+    problems.push(`global.voice: no prompt "${def.global.voice.prompt}" in prompts/`);
+  if (def.bill) {
+    exists(def.bill.review_state, "bill.review_state");
+    if (!(def.bill.received_slot in def.slots))
+      problems.push(`bill.received_slot: no slot "${def.bill.received_slot}"`);
+    for (const [field, slot] of Object.entries(def.bill.fills))
+      if (!(slot in def.slots)) problems.push(`bill.fills: ${field} → no slot "${slot}"`);
+    for (const [key, id] of billPromptIds(def))
+      if (!promptIds.has(id)) problems.push(`bill.prompts: ${key}: no prompt "${id}" in prompts/`);
+  }
   for (const [name, st] of Object.entries(states)) {
     for (const a of st.ask) {
       if (!(a.slot in def.slots)) problems.push(`states.${name}.ask: no slot "${a.slot}"`);
@@ -70,9 +81,13 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
 /** Every state some path from the initial state (or a global handler) can reach. */
 export function reachable(def: AgentDefinition): Set<string> {
   const seen = new Set<string>();
-  const queue = [def.initial, def.global.opt_out?.to, def.global.human?.to, def.handoff_state].filter(
-    (s): s is string => typeof s === "string",
-  );
+  const queue = [
+    def.initial,
+    def.global.opt_out?.to,
+    def.global.human?.to,
+    def.handoff_state,
+    def.bill?.review_state,
+  ].filter((s): s is string => typeof s === "string");
   while (queue.length > 0) {
     const s = queue.shift() ?? "";
     if (seen.has(s) || !(s in def.states)) continue;
@@ -97,4 +112,17 @@ export function canFinish(def: AgentDefinition, from: string): boolean {
     for (const t of node.next) queue.push(t.to);
   }
   return false;
+}
+
+/** Every prompt the bill section names, with where it is named. */
+export function billPromptIds(def: AgentDefinition): [string, string][] {
+  const p = def.bill?.prompts;
+  if (!p) return [];
+  return [
+    ["read", p.read],
+    ["confirm", p.confirm],
+    ["not_a_bill", p.not_a_bill],
+    ...Object.entries(p.unreadable).map(([k, v]): [string, string] => [`unreadable.${k}`, v]),
+    ...Object.entries(p.refused).map(([k, v]): [string, string] => [`refused.${k}`, v]),
+  ];
 }

@@ -2,7 +2,18 @@ import type { AgentData, AgentDefinition } from "./agentDefinition.ts";
 import type { AgentState, SlotValue } from "./transition.ts";
 
 /** Variables every prompt and template may use besides the slots. */
-export const COMPUTED_VARS = ["first_name", "discount", "saving", "loyalty", "minimum"] as const;
+export const COMPUTED_VARS = [
+  "first_name",
+  "discount",
+  "saving",
+  "loyalty",
+  "minimum",
+  "bill_distributor",
+  "bill_amount",
+  "bill_kwh",
+  "bill_summary",
+  "confirm_value",
+] as const;
 
 const brl = (n: number) =>
   new Intl.NumberFormat("pt-BR", {
@@ -55,8 +66,26 @@ export function computeVars(def: AgentDefinition, s: AgentState): Record<string,
   const type = typeof s.slots.customer_type === "string" ? s.slots.customer_type : "";
   const minimum = def.data.minimums[type];
   vars.minimum = minimum === undefined ? "" : brl(minimum);
+  if (def.bill) Object.assign(vars, billVars(s));
   return vars;
 }
+
+/** What the last bill said, as the customer reads it ("R$ 441,00", "468 kWh"), and a pending confirmation. */
+function billVars(s: AgentState): Record<string, string> {
+  const vars: Record<string, string> = {};
+  const read = s.bill ?? {};
+  vars.bill_distributor = typeof read.distributor === "string" ? read.distributor : "";
+  vars.bill_amount = typeof read.amount_due_brl === "number" ? `R$ ${brlCents(read.amount_due_brl)}` : "";
+  vars.bill_kwh = typeof read.consumption_kwh === "number" ? `${read.consumption_kwh} kWh` : "";
+  vars.bill_summary = [vars.bill_distributor, vars.bill_amount, vars.bill_kwh].filter(Boolean).join(", ");
+  const c = s.confirm;
+  vars.confirm_value =
+    c === undefined ? "" : typeof c.value === "number" ? `R$ ${brlCents(c.value)}` : String(c.value);
+  return vars;
+}
+
+const brlCents = (n: number) =>
+  new Intl.NumberFormat("pt-BR", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n);
 
 /** Lead score 0–100 from the operator's weights (sales priority; outcomes never depend on it). */
 export function leadScore(data: AgentData, s: AgentState): number | undefined {
@@ -87,5 +116,8 @@ export function leadDetails(def: AgentDefinition, s: AgentState): Record<string,
   if (score !== undefined) details.score = score;
   if ("is_account_holder" in def.slots)
     details.holder_consent_needed = s.slots.is_account_holder === false && s.slots.holder_agrees !== true;
+  // The bill's own fields (installation number, due date, …) for sales and the review queue.
+  for (const [field, value] of Object.entries(s.bill ?? {})) details[`bill_${field}`] = value;
+  if (s.review) details.review_reason = s.review;
   return details;
 }

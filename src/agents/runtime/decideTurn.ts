@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { detectIntent } from "../extract/detectIntent.ts";
 import type { AgentDefinition } from "./agentDefinition.ts";
+import type { MediaReading } from "./mediaReading.ts";
 import {
   type AgentState,
   askEffect,
@@ -12,7 +13,7 @@ import {
   transition,
 } from "./transition.ts";
 
-export type TurnMessage = { type: string; text: string | null };
+export type TurnMessage = { type: string; text: string | null; media?: MediaReading };
 
 const stateSchema = z.object({
   state: z.string(),
@@ -23,6 +24,12 @@ const stateSchema = z.object({
   inferred: z.array(z.string()).default([]),
   asked: z.array(z.string()).default([]),
   resume: z.string().optional(),
+  billUnreadable: z.number().int().optional(),
+  bill: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  review: z.string().optional(),
+  confirm: z
+    .object({ slot: z.string(), value: z.union([z.string(), z.number(), z.boolean()]), field: z.string() })
+    .optional(),
 });
 
 /** The stored conversation state, or a fresh one when there is none (or it belongs to another agent). */
@@ -93,6 +100,14 @@ export function decideTurn(
     return { state: step.state, effects: [...replies, ...others] };
   }
   if (extracted && Object.keys(extracted).length > 0 && !keywordIntent && !state.done) {
+    // Files (a bill) are read by the media job, not the LLM: they go first, then what the LLM read.
+    for (const m of answerable) {
+      if (!m.media || state.done) continue;
+      const read = transition(def, state, messageEvent(m), now, ctx);
+      state = read.state;
+      take(read.effects);
+    }
+    if (state.done) return { state, effects: [...replies, ...others] };
     const step = transition(def, state, { type: "extracted", slots: extracted }, now, ctx);
     state = step.state;
     take(step.effects);
@@ -104,10 +119,19 @@ export function decideTurn(
   for (const m of answerable) {
     // A finished conversation only listens when it can resume (an opted-out customer writing again).
     if (state.done && !state.resume) break;
-    const step = transition(def, state, { type: "message", text: m.text, messageType: m.type }, now, ctx);
+    const step = transition(def, state, messageEvent(m), now, ctx);
     if (isNew && step.state.misses > state.misses && step.state.state === state.state) continue;
     state = step.state;
     take(step.effects);
   }
   return { state, effects: [...replies, ...others] };
+}
+
+function messageEvent(m: TurnMessage) {
+  return {
+    type: "message" as const,
+    text: m.text,
+    messageType: m.type,
+    ...(m.media ? { media: m.media } : {}),
+  };
 }

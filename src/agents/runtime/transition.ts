@@ -11,6 +11,8 @@ import type { AgentDefinition, AskDefinition, SlotSpec } from "./agentDefinition
 import { computeVars, leadDetails } from "./computeVars.ts";
 import { derive } from "./derive.ts";
 import { guards } from "./guards.ts";
+import type { MediaReading } from "./mediaReading.ts";
+import { planBill } from "./planBill.ts";
 import { acceptsValue } from "./validateSlot.ts";
 
 export type SlotValue = string | number | boolean;
@@ -27,11 +29,19 @@ export type AgentState = {
   asked: string[];
   /** Where an opted-out conversation resumes when the customer writes again. */
   resume?: string;
+  /** Bills received that could not be read (reset by a readable one). */
+  billUnreadable?: number;
+  /** The last bill's fields (what sales and the review queue see). */
+  bill?: Record<string, SlotValue>;
+  /** Why a person must review the lead (the bill contradicts what was said, unreadable twice). */
+  review?: string;
+  /** A bill field read with medium confidence, waiting for the customer's Sim/Não. */
+  confirm?: { slot: string; value: SlotValue; field: string };
 };
 
 export type AgentEvent =
   | { type: "start" }
-  | { type: "message"; text: string | null; messageType?: string }
+  | { type: "message"; text: string | null; messageType?: string; media?: MediaReading }
   /** Values the LLM extracted through function calling (already validated with zod). */
   | { type: "extracted"; slots: Record<string, SlotValue> }
   /** The LLM read a request for a person (its request_human tool). */
@@ -112,6 +122,25 @@ export function transition(
     return enter(def, { ...s, resume: s.state }, def.global.opt_out.to, effects, ctx);
   }
   if (intent === "human" && def.global.human) return enter(def, s, def.global.human.to, effects, ctx);
+  if (event.media?.kind === "voice" && def.global.voice) {
+    effects.push({ type: "reply", prompt: def.global.voice.prompt, vars: computeVars(def, s) });
+    return { state: s, effects };
+  }
+  if (event.media && def.bill) {
+    const handled = applyBill(def, s, event.media, effects, ctx);
+    if (handled) return handled;
+  }
+  if (s.confirm) {
+    // The customer answers the confirmation of a bill field (or moves on: the question lapses).
+    const pending = s.confirm;
+    delete s.confirm;
+    const yes = parseYesNo(text);
+    if (yes === true) {
+      setSlot(s, pending.slot, pending.value);
+      return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
+    }
+    if (yes === false) return settle(def, s, effects, ctx, false, true);
+  }
   const mediaSlot = Object.values(def.slots).some((spec) => spec.type === "media");
   const isMedia = event.messageType === "image" || event.messageType === "document";
   if (!text.trim() && !(isMedia && mediaSlot) && def.global.unsupported) {
@@ -162,6 +191,73 @@ export function transition(
     return { state: s, effects };
   }
   return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
+}
+
+/**
+ * A bill (or a file that should have been one) arrives: the plan from `planBill` is applied —
+ * a reply that changes nothing, review, or the bill's slots (then the usual transitions decide).
+ */
+function applyBill(
+  def: AgentDefinition,
+  current: AgentState,
+  media: MediaReading,
+  effects: Effect[],
+  ctx: TransitionContext,
+): { state: AgentState; effects: Effect[] } | undefined {
+  const cfg = def.bill;
+  const plan = planBill(def, current, media, ctx.cities);
+  if (!cfg || !plan) return undefined;
+  let s: AgentState = { ...current };
+  delete s.confirm;
+  if (plan.kind === "reply") {
+    s.billUnreadable = plan.unreadable;
+    effects.push({ type: "reply", prompt: plan.prompt, vars: computeVars(def, s) });
+    return { state: s, effects };
+  }
+  if (plan.kind === "review") {
+    s = { ...s, billUnreadable: plan.unreadable, review: plan.reason };
+    return enterUnlessPassing(def, s, cfg.review_state, effects, ctx);
+  }
+  for (const [slot, value] of Object.entries(plan.slots)) setSlot(s, slot, value);
+  s = { ...derive(def, s, ctx), bill: { ...plan.bill }, billUnreadable: 0, misses: 0 };
+  effects.push({ type: "reply", prompt: cfg.prompts.read, vars: computeVars(def, s) });
+  if (plan.review) {
+    s.review = plan.review;
+    return enterUnlessPassing(def, s, cfg.review_state, effects, ctx);
+  }
+  if (plan.confirm) {
+    const settled = settle(def, { ...s, confirm: plan.confirm }, effects, ctx, false, false);
+    settled.effects.push({
+      type: "reply",
+      prompt: cfg.prompts.confirm,
+      vars: computeVars(def, settled.state),
+      buttons: YES_NO,
+    });
+    return settled;
+  }
+  return settle(def, s, effects, ctx, false, true);
+}
+
+const YES_NO: Button[] = [
+  { id: "sim", title: "Sim" },
+  { id: "nao", title: "Não" },
+];
+
+/**
+ * Enters a state — unless one of its own transitions holds already, which is then taken instead
+ * (outcome precedence: a bill from a distributor not served is not_covered, not needs_review).
+ */
+function enterUnlessPassing(
+  def: AgentDefinition,
+  s: AgentState,
+  to: string,
+  effects: Effect[],
+  ctx: TransitionContext,
+) {
+  const pass = def.states[to]?.next.find((t) =>
+    t.when.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false),
+  );
+  return enter(def, s, pass?.to ?? to, effects, ctx);
 }
 
 /** Words of an acknowledgement that needs no answer after an opt-out ("ok, obrigado", "tá bom"). */
@@ -293,14 +389,7 @@ function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[
 /** A question (its reprompt after a miss), with buttons for a choice slot. */
 export function askEffect(def: AgentDefinition, s: AgentState, ask: AskDefinition, again: boolean): Effect {
   const spec = def.slots[ask.slot];
-  const options =
-    spec?.options ??
-    (spec?.type === "yes_no"
-      ? [
-          { id: "sim", title: "Sim" },
-          { id: "nao", title: "Não" },
-        ]
-      : undefined);
+  const options = spec?.options ?? (spec?.type === "yes_no" ? YES_NO : undefined);
   return {
     type: "reply",
     prompt: again ? (ask.reprompt ?? ask.prompt) : ask.prompt,
@@ -318,7 +407,8 @@ function extractSlot(
   def: AgentDefinition,
   ctx: TransitionContext,
 ): SlotValue | undefined {
-  if (spec?.type === "media") return messageType === "image" || messageType === "document" ? true : undefined;
+  if (spec?.type === "media")
+    return !def.bill && (messageType === "image" || messageType === "document") ? true : undefined;
   if (!text.trim()) return undefined;
   switch (spec?.type) {
     case "name":

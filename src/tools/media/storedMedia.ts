@@ -1,0 +1,22 @@
+import type pg from "pg";
+import { z } from "zod";
+
+const sandboxRow = z.object({ bytes: z.instanceof(Buffer), mime_type: z.string() });
+
+/** A file the simulator or the story runner "uploaded" to the sandbox under a media id. */
+export async function readSandboxMedia(
+  pool: pg.Pool,
+  mediaId: string,
+): Promise<{ bytes: Buffer; mimeType: string } | undefined> {
+  const { rows } = await pool.query("select bytes, mime_type from sandbox_media where id = $1", [mediaId]);
+  const row = sandboxRow.safeParse(rows[0]);
+  return row.success ? { bytes: row.data.bytes, mimeType: row.data.mime_type } : undefined;
+}
+
+/** Retention: the bytes of files past their expiry are deleted; what was read from them stays. */
+export async function purgeExpiredMedia(pool: pg.Pool): Promise<number> {
+  const { rowCount } = await pool.query(
+    "update media set bytes = null where bytes is not null and expires_at <= now()",
+  );
+  return rowCount ?? 0;
+}

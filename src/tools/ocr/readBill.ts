@@ -1,0 +1,140 @@
+import sharp from "sharp";
+import type { Distributor } from "../../agents/extract/matchDistributor.ts";
+import { foldText } from "./billText.ts";
+import type { OcrPool } from "./createOcrPool.ts";
+import { type BillFields, extractBillFields } from "./extractBillFields.ts";
+import { type ImageQuality, imageQuality } from "./imageQuality.ts";
+import { readPdf } from "./readPdf.ts";
+
+export type BillProblem =
+  | "not_a_bill"
+  | "dark"
+  | "blurred"
+  | "cut"
+  | "unreadable"
+  | "corrupt"
+  | "encrypted"
+  | "unsupported_type";
+export type BillResult = {
+  isBill: boolean;
+  fields: BillFields;
+  problems: BillProblem[];
+  source: "pdf_text" | "ocr";
+  pages: number;
+  ms: number;
+  ocrConfidence?: number;
+};
+export type BillReader = (doc: { bytes: Buffer; mimeType: string }) => Promise<BillResult>;
+
+const IMAGE_TYPES = new Set(["image/jpeg", "image/jpg", "image/png", "image/webp"]);
+/** The fields sales needs; when one is missing the customer is asked for a better picture. */
+export const KEY_FIELDS = [
+  "distributor",
+  "amount_due_brl",
+  "installation_number",
+  "consumption_kwh",
+  "due_date",
+] as const;
+/** Mean brightness (0–255) below which a photo is too dark to read. */
+const DARK = 70;
+/** sharp's sharpness estimate below which the text is too blurred (a clean scan is ~5–15, heavy blur < 1.5). */
+const BLURRED = 1.5;
+/** Labels every bill prints near its key fields: missing ones mean the photo cut them off. */
+const KEY_LABELS = [/venc/, /total|pagar|valor/, /kwh|consumo/, /instala|unidade consumidora|\buc\b|cliente/];
+
+/**
+ * Reads a customer's bill — a photo (JPEG, PNG, WebP) or a PDF — into validated fields. PDFs use their
+ * text layer when they have one; scanned pages (only an image) are OCR'd, and only the first
+ * `maxPdfPages` pages are read. Never throws on bad input: the reason goes into `problems`, worded
+ * so the conversation can ask for another file ("corrupt", "encrypted") or a better photo ("dark",
+ * "blurred", "cut", "unreadable"), or say it is not a bill.
+ */
+export function createBillReader(opts: {
+  pool: OcrPool;
+  distributors: readonly Distributor[];
+  maxPdfPages: number;
+}): BillReader {
+  const fail = (problem: BillProblem, started: number, source: BillResult["source"] = "ocr"): BillResult => ({
+    isBill: false,
+    fields: {},
+    problems: [problem],
+    source,
+    pages: 0,
+    ms: Math.round(performance.now() - started),
+  });
+
+  const fromImages = async (images: Buffer[], started: number, pages: number): Promise<BillResult> => {
+    const texts: string[] = [];
+    const confidences: number[] = [];
+    let quality: ImageQuality | undefined;
+    for (const image of images) {
+      try {
+        quality ??= await imageQuality(image);
+        const read = await opts.pool.read(image);
+        texts.push(read.text);
+        confidences.push(read.confidence);
+      } catch {
+        return fail("corrupt", started);
+      }
+    }
+    const text = texts.join("\n");
+    const reading = extractBillFields(text, opts.distributors);
+    return {
+      ...reading,
+      problems: problemsOf(reading.isBill, reading.fields, text, quality),
+      source: "ocr",
+      pages,
+      ms: Math.round(performance.now() - started),
+      ocrConfidence: Math.round(confidences.reduce((a, b) => a + b, 0) / Math.max(1, confidences.length)),
+    };
+  };
+
+  return async ({ bytes, mimeType }) => {
+    const started = performance.now();
+    const type = mimeType.split(";")[0]?.trim().toLowerCase() ?? "";
+    if (IMAGE_TYPES.has(type)) {
+      try {
+        // Decoding the header and the pixels catches truncated and garbage files before OCR.
+        await sharp(bytes, { failOn: "error" }).stats();
+      } catch {
+        return fail("corrupt", started);
+      }
+      return fromImages([bytes], started, 1);
+    }
+    if (type !== "application/pdf") return fail("unsupported_type", started);
+    if (bytes.subarray(0, 1024).indexOf("%PDF-") < 0) return fail("corrupt", started, "pdf_text");
+    const pdf = await readPdf(bytes, opts.maxPdfPages);
+    if (!pdf.ok) return fail(pdf.problem, started, "pdf_text");
+    const texts = pdf.pages.flatMap((p) => ("text" in p ? [p.text] : []));
+    const images = pdf.pages.flatMap((p) => ("image" in p ? [p.image] : []));
+    if (texts.length > 0 || images.length === 0) {
+      const text = texts.join("\n");
+      const reading = extractBillFields(text, opts.distributors);
+      return {
+        ...reading,
+        problems: problemsOf(reading.isBill, reading.fields, text, undefined),
+        source: "pdf_text",
+        pages: pdf.pages.length,
+        ms: Math.round(performance.now() - started),
+      };
+    }
+    return fromImages(images, started, pdf.pages.length);
+  };
+}
+
+/** Why a document is not usable, most specific reason first; empty when every key field was read. */
+function problemsOf(
+  isBill: boolean,
+  fields: BillFields,
+  text: string,
+  quality: ImageQuality | undefined,
+): BillProblem[] {
+  const looks: BillProblem[] = [];
+  if (quality && quality.brightness < DARK) looks.push("dark");
+  if (quality && quality.sharpness < BLURRED) looks.push("blurred");
+  if (!isBill) return ["not_a_bill", ...looks];
+  if (KEY_FIELDS.every((k) => fields[k] !== undefined)) return [];
+  if (looks.length > 0) return looks;
+  const folded = foldText(text);
+  return KEY_LABELS.some((l) => !l.test(folded)) ? ["cut"] : ["unreadable"];
+}
