@@ -108,6 +108,10 @@ export async function loadContent(rootDir: string): Promise<Content> {
         [def.global.unsupported?.prompt, slotVars],
         [def.global.voice?.prompt, slotVars],
         ...billPromptIds(def).map(([, id]): [string, Set<string>] => [id, slotVars]),
+        ...Object.values(def.faq ?? {}).map((id): [string, Set<string>] => [
+          id,
+          new Set([...slotVars, "answer", "source"]),
+        ]),
       ];
       const template = st.template ? templates.get(st.template.name) : undefined;
       if (st.template && !template)
@@ -168,6 +172,11 @@ export async function loadContent(rootDir: string): Promise<Content> {
       .slice(0, 12);
     agents.set(def.id, { definition: def, file, hash });
   }
+  // An agent may hand a conversation to another one: it must exist.
+  for (const agent of agents.values())
+    for (const [name, st] of Object.entries(agent.definition.states))
+      if (st.switch_to && !agents.has(st.switch_to))
+        problems.push(`${agent.file}:1: states.${name}.switch_to: no agent "${st.switch_to}"`);
   let routing: Routing | undefined;
   const routingPath = join(agentDir, ROUTING_FILE);
   const routingText = await readFile(routingPath, "utf8").catch(() => undefined);

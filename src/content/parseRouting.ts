@@ -7,9 +7,11 @@ const routingSchema = z.strictObject({
   default: z.string(),
   /** Per business phone number id (one WhatsApp number per product line, say). */
   phone_numbers: z.record(z.string().regex(/^\d+$/, "a phone number id (digits)"), z.string()).default({}),
+  /** A new conversation whose first message is a question starts in this agent (the FAQ). */
+  questions: z.string().optional(),
 });
 
-export type Routing = { default: string; phoneNumbers: Record<string, string> };
+export type Routing = { default: string; phoneNumbers: Record<string, string>; questions?: string };
 
 /**
  * `agents/routing.yaml`: which agent answers a new conversation. Pure; problems as `file:line`,
@@ -44,8 +46,20 @@ export function parseRouting(
         `${file}:${lineOf(doc, ["phone_numbers", number], lineCounter)}: phone_numbers.${number}: no agent "${agent}" (agents: ${known})`,
       );
   }
+  const questions = parsed.data.questions;
+  if (questions !== undefined && !agentIds.has(questions))
+    problems.push(
+      `${file}:${lineOf(doc, ["questions"], lineCounter)}: questions: no agent "${questions}" (agents: ${known})`,
+    );
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, routing: { default: parsed.data.default, phoneNumbers: parsed.data.phone_numbers } };
+  return {
+    ok: true,
+    routing: {
+      default: parsed.data.default,
+      phoneNumbers: parsed.data.phone_numbers,
+      ...(questions ? { questions } : {}),
+    },
+  };
 }
 
 export function routeAgent(routing: Routing, phoneNumberId: string): string {

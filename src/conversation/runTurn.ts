@@ -1,16 +1,19 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { detectIntent } from "../agents/extract/detectIntent.ts";
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
 import { computeVars, leadDetails } from "../agents/runtime/computeVars.ts";
 import { decideTurn, readAgentState } from "../agents/runtime/decideTurn.ts";
+import { derive } from "../agents/runtime/derive.ts";
+import type { FaqReply } from "../agents/runtime/faqReply.ts";
 import {
   type HistoryLine,
   type Interpretation,
   interpretWithLlm,
 } from "../agents/runtime/interpretWithLlm.ts";
 import { type MediaReading, mediaReadingSchema } from "../agents/runtime/mediaReading.ts";
-import type { AgentState, Effect } from "../agents/runtime/transition.ts";
+import { type AgentState, type Effect, initialState } from "../agents/runtime/transition.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import { type Prompt, renderPrompt } from "../content/parsePrompt.ts";
 import type { Template } from "../content/parseTemplate.ts";
@@ -51,6 +54,10 @@ export type TurnDeps = {
   syncLeads?: boolean;
   /** How much of the conversation the LLM sees, and what it may spend. */
   llmPolicy?: LlmPolicy;
+  /** The knowledge base (FAQ): answers questions for agents that have a `faq` section. */
+  answerQuestion?: (question: string) => Promise<FaqReply>;
+  /** A new conversation whose first message is a question starts in this agent (routing.yaml). */
+  questionAgent?: string;
 };
 
 export type LlmPolicy = {
@@ -146,16 +153,27 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const waiting = all.findIndex((r) => r.media?.waiting === true);
     const pending = { rows: waiting === -1 ? all : all.slice(0, waiting) };
     if (pending.rows.length === 0) return { kind: "waiting_media" };
-    const loaded = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
+    let loaded = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
     if (!loaded) throw new Error("no agent loaded");
+    // A conversation that opens with a question starts in the FAQ agent (routing.yaml `questions`).
+    const opening = pending.rows.find(
+      (r) => !loaded?.definition.silent_types.includes(r.type) && r.text?.trim(),
+    );
+    const questionAgent = deps.questionAgent ? deps.agents.get(deps.questionAgent) : undefined;
+    if (
+      questionAgent &&
+      readAgentState(loaded.definition, conversation.state).updatedAt === null &&
+      opening?.text &&
+      detectIntent(opening.text) === "question"
+    )
+      loaded = questionAgent;
     // Live plans replace the agent's own table for this turn when the plans service answers.
     const livePlans = deps.plans ? await deps.plans() : undefined;
-    const agent = livePlans
-      ? {
-          ...loaded,
-          definition: { ...loaded.definition, data: { ...loaded.definition.data, plans: livePlans } },
-        }
-      : loaded;
+    const withPlans = (a: LoadedAgent): LoadedAgent =>
+      livePlans
+        ? { ...a, definition: { ...a.definition, data: { ...a.definition.data, plans: livePlans } } }
+        : a;
+    let agent = withPlans(loaded);
     const before = readAgentState(agent.definition, conversation.state);
     const texts = pending.rows.flatMap((r) =>
       !agent.definition.silent_types.includes(r.type) && r.text?.trim() ? [r.text.trim()] : [],
@@ -203,18 +221,49 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
         );
       }
     }
-    const { state: after, effects: decided } = decideTurn(
+    // Questions off the script are answered from the knowledge base before the agent decides (the
+    // agent stays pure: the answer comes in with the message).
+    const answers = new Map<number, FaqReply>();
+    if (deps.answerQuestion && agent.definition.faq) {
+      for (const r of pending.rows) {
+        if (!r.text?.trim() || detectIntent(r.text) !== "question") continue;
+        const started = Date.now();
+        const answer = await deps.answerQuestion(r.text);
+        answers.set(r.id, answer);
+        log.info({ faq: answer.kind, ms: Date.now() - started }, "faq answer");
+      }
+    }
+    let { state: after, effects: decided } = decideTurn(
       agent.definition,
       before,
       pending.rows.map((r) => {
         const media = mediaOf(r);
-        return { type: r.type, text: r.text, ...(media ? { media } : {}) };
+        const answer = answers.get(r.id);
+        return { type: r.type, text: r.text, ...(media ? { media } : {}), ...(answer ? { answer } : {}) };
       }),
       deps.now(),
-      { cities: agent.definition.data.cities },
+      { cities: citiesOf(agent.definition, deps.agents) },
       extracted,
       reading?.wantsHuman ?? false,
     );
+    // The agent handed the conversation over (the FAQ to the qualification): the new one starts now.
+    const handOver = decided.find((e) => e.type === "switch_agent");
+    const nextAgent = handOver?.type === "switch_agent" ? deps.agents.get(handOver.agent) : undefined;
+    if (nextAgent) {
+      agent = withPlans(nextAgent);
+      const def = agent.definition;
+      const ctx = { cities: citiesOf(def, deps.agents) };
+      // What the customer already told (the city) carries over to the slots the new agent has.
+      const carried = Object.fromEntries(Object.entries(after.slots).filter(([slot]) => slot in def.slots));
+      const start = derive(def, { ...initialState(def), slots: carried }, ctx);
+      const started = decideTurn(def, start, [], deps.now(), ctx);
+      decided = [...decided.filter((e) => e.type !== "switch_agent"), ...started.effects];
+      after = started.state;
+      log.info(
+        { from: loaded.definition.id, to: agent.definition.id },
+        "conversation handed to another agent",
+      );
+    }
     // In an outcome state later answers (holder, bill) update the lead too.
     const effects = [...decided];
     const outcomeNode = agent.definition.states[after.state];
@@ -578,6 +627,16 @@ async function showTyping(deps: TurnDeps, conversationId: number, log: Logger): 
 const MEDIA_WAIT_MAX_MS = 10 * 60 * 1000;
 
 const MEDIA_TYPES = new Set(["image", "document", "audio"]);
+
+/**
+ * The cities an agent understands: its own list, or — for an agent without one, like the FAQ — the
+ * list of the agent it hands conversations to (one list of operator data, not two).
+ */
+function citiesOf(def: AgentDefinition, agents: ReadonlyMap<string, LoadedAgent>) {
+  if (def.data.cities.length > 0) return def.data.cities;
+  const target = Object.values(def.states).find((st) => st.switch_to)?.switch_to;
+  return (target ? agents.get(target)?.definition.data.cities : undefined) ?? [];
+}
 
 /** What the media job read from a message's file; a file message without a reading failed. */
 function mediaOf(row: PendingRow): MediaReading | undefined {

@@ -47,7 +47,11 @@ export async function eraseContact(
     );
     await db.query("delete from outbox where conversation_id = any($1::bigint[])", [ids]);
     // Downloaded files (bill photos, PDFs, voice notes) and what was read from them.
-    await db.query("delete from media where conversation_id = any($1::bigint[])", [ids]);
+    const files = await db.query<{ id: string }>(
+      "delete from media where conversation_id = any($1::bigint[]) returning id",
+      [ids],
+    );
+    const fileIds = files.rows.map((r) => r.id);
     await db.query("delete from inbound_messages where conversation_id = any($1::bigint[])", [ids]);
     // The consent ledger stays, anonymous: no text, no link to a deleted turn.
     await db.query(
@@ -63,9 +67,8 @@ export async function eraseContact(
     await db.query(
       `delete from graphile_worker._private_jobs
         where key = any(select 'turn:' || unnest($1::bigint[])::text)
-           or (task_identifier = 'process_media' and not exists (
-                 select 1 from media m where m.id = (payload->>'mediaId')::bigint))`,
-      [ids],
+           or key = any(select 'media:' || unnest($2::bigint[])::text)`,
+      [ids, fileIds],
     );
     const redacted = await db.query(
       `update webhook_events set raw_body = convert_to('{"erased":true}', 'UTF8'),

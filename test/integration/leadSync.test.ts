@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { customerWebhook, newWamid } from "../../src/stories/customerWebhook.ts";
 import { postgrestErrors, startFakeSupabase } from "../helpers/fakeSupabase.ts";
 import {
   startTestService,
@@ -8,7 +10,7 @@ import {
   type TestService,
   waitFor,
 } from "../helpers/startTestService.ts";
-import { textWebhook } from "../helpers/webhookPayloads.ts";
+import { TEST_PHONE_NUMBER_ID, textWebhook } from "../helpers/webhookPayloads.ts";
 
 // Qualified leads go to Supabase through a job queued with the turn: the real @supabase/supabase-js
 // client against a fake PostgREST on 127.0.0.1 that answers like Supabase.
@@ -119,6 +121,39 @@ test("erasing a contact (LGPD) leaves nothing identifiable here or in Supabase; 
     15_000,
   );
   assert.ok(supabase.rows.has(Number(lead.id)));
+  // A bill PDF too: downloaded from the sandbox and read by the media job, then erased with the rest.
+  const bill = readFileSync(new URL("../../../shared/fixtures/bills/bill_04_pdf_text.pdf", import.meta.url));
+  await svc.db.query(
+    "insert into sandbox_media (id, mime_type, sha256, filename, bytes) values ('880077660001', 'application/pdf', '', 'conta.pdf', $1)",
+    [bill],
+  );
+  await svc.post(
+    customerWebhook(
+      {
+        phoneNumberId: TEST_PHONE_NUMBER_ID,
+        displayPhoneNumber: "15550783881",
+        waId: customer,
+        name: "Josefina Q.",
+      },
+      [
+        {
+          message: {
+            type: "document",
+            mediaId: "880077660001",
+            mimeType: "application/pdf",
+            bytes: bill,
+            caption: "conta da Josefina",
+          },
+          at: new Date(),
+          wamid: newWamid(),
+        },
+      ],
+    ),
+  );
+  await waitFor("the bill read", async () => {
+    const { rows } = await svc.db.query("select status from media where wa_media_id = '880077660001'");
+    return rows[0]?.status === "ready" ? true : undefined;
+  });
   // The sandbox reports delivered/read like Meta, a moment after each send: let them arrive first
   // (a status webhook arriving after the erasure is a known limit, see the README).
   await waitFor("every reply read", async () => {
@@ -166,6 +201,10 @@ test("erasing a contact (LGPD) leaves nothing identifiable here or in Supabase; 
   );
   if ((raw.rows[0]?.n ?? 0) > 0) found.push(`webhook_events raw bodies: ${raw.rows[0]?.n}`);
   assert.deepEqual(found, [], "nothing identifiable left");
+  const files = await svc.db.query(
+    "select (select count(*)::int from media) as media, (select count(*)::int from sandbox_media where id = '880077660001') as uploaded",
+  );
+  assert.deepEqual(files.rows[0], { media: 0, uploaded: 0 }, "the bill file and its reading are gone");
   const consent = await svc.db.query(
     `select e.opted_out, e.source, e.detail from consent_events e join conversations c on c.id = e.conversation_id
       where c.customer_key like 'erased:%'`,

@@ -154,6 +154,11 @@ const stateSchema = z.strictObject({
   outcome: z.string().optional(),
   /** Transitions, tried in order; the first whose guards all hold is taken. */
   next: z.array(z.strictObject({ to: z.string(), when: z.array(guardRef).default([]) })).default([]),
+  /**
+   * Entering this state hands the conversation to another agent, which starts there (the FAQ agent
+   * hands a customer who wants a quote to the lead qualification).
+   */
+  switch_to: z.string().optional(),
 });
 
 const problemPrompts = z
@@ -252,6 +257,20 @@ export const agentDefinitionSchema = z.strictObject({
         /** Refused before reading, per reason (too_large, type_not_allowed, failed); `default` for the rest. */
         refused: problemPrompts,
       }),
+    })
+    .optional(),
+  /**
+   * Questions off the script answered from the knowledge base (the FAQ): `answer` carries
+   * {{answer}} and {{source}}; `dont_know` offers a person (the conversation is flagged);
+   * `refuse` answers manipulation; `clarify` asks what the customer wants to know. The flow then
+   * resumes with the question it was on.
+   */
+  faq: z
+    .strictObject({
+      answer: z.string(),
+      dont_know: z.string(),
+      refuse: z.string(),
+      clarify: z.string(),
     })
     .optional(),
   /** Unanswered attempts at one question before handing off to a person. */

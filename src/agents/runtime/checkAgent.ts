@@ -23,6 +23,8 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
   })) {
     if (g && !promptIds.has(g.prompt)) problems.push(`global.${key}: no prompt "${g.prompt}" in prompts/`);
   }
+  for (const [key, id] of Object.entries(def.faq ?? {}))
+    if (!promptIds.has(id)) problems.push(`faq.${key}: no prompt "${id}" in prompts/`);
   if (def.global.voice && !promptIds.has(def.global.voice.prompt))
     problems.push(`global.voice: no prompt "${def.global.voice.prompt}" in prompts/`);
   if (def.bill) {
@@ -63,7 +65,7 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
       }
     });
     // A free-form (respond) state is a conversation that goes on; any other state needs a way out.
-    if (!st.final && !st.respond && st.next.length === 0) {
+    if (!st.final && !st.respond && !st.switch_to && st.next.length === 0) {
       problems.push(`states.${name}: not final and no transition leaves it`);
     }
   }
@@ -108,7 +110,7 @@ export function canFinish(def: AgentDefinition, from: string): boolean {
     const node = def.states[s];
     if (!node) continue;
     // An outcome state ends the qualification even when corrections may still move it.
-    if (node.final || node.outcome) return true;
+    if (node.final || node.outcome || node.switch_to) return true;
     for (const t of node.next) queue.push(t.to);
   }
   return false;

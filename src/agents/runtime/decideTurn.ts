@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { detectIntent } from "../extract/detectIntent.ts";
 import type { AgentDefinition } from "./agentDefinition.ts";
+import type { FaqReply } from "./faqReply.ts";
 import type { MediaReading } from "./mediaReading.ts";
 import {
   type AgentState,
@@ -13,7 +14,7 @@ import {
   transition,
 } from "./transition.ts";
 
-export type TurnMessage = { type: string; text: string | null; media?: MediaReading };
+export type TurnMessage = { type: string; text: string | null; media?: MediaReading; answer?: FaqReply };
 
 const stateSchema = z.object({
   state: z.string(),
@@ -133,5 +134,6 @@ function messageEvent(m: TurnMessage) {
     text: m.text,
     messageType: m.type,
     ...(m.media ? { media: m.media } : {}),
+    ...(m.answer ? { answer: m.answer } : {}),
   };
 }

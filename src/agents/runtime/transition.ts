@@ -10,6 +10,7 @@ import { parseYesNo } from "../extract/parseYesNo.ts";
 import type { AgentDefinition, AskDefinition, SlotSpec } from "./agentDefinition.ts";
 import { computeVars, leadDetails } from "./computeVars.ts";
 import { derive } from "./derive.ts";
+import type { FaqReply } from "./faqReply.ts";
 import { guards } from "./guards.ts";
 import type { MediaReading } from "./mediaReading.ts";
 import { planBill } from "./planBill.ts";
@@ -41,7 +42,14 @@ export type AgentState = {
 
 export type AgentEvent =
   | { type: "start" }
-  | { type: "message"; text: string | null; messageType?: string; media?: MediaReading }
+  | {
+      type: "message";
+      text: string | null;
+      messageType?: string;
+      media?: MediaReading;
+      /** The knowledge base's answer, when the message is a question and the agent has a FAQ. */
+      answer?: FaqReply;
+    }
   /** Values the LLM extracted through function calling (already validated with zod). */
   | { type: "extracted"; slots: Record<string, SlotValue> }
   /** The LLM read a request for a person (its request_human tool). */
@@ -61,7 +69,9 @@ export type Effect =
   /** The customer asked to receive messages again. */
   | { type: "opt_in"; text: string }
   /** Flag the conversation for a person (a question the agent cannot answer yet). */
-  | { type: "attention"; reason: string; text: string };
+  | { type: "attention"; reason: string; text: string }
+  /** Hand the conversation to another agent, which starts now. */
+  | { type: "switch_agent"; agent: string };
 
 /** Operator data the extractors need (the city list), passed in, never read here. */
 export type TransitionContext = { cities: readonly City[] };
@@ -172,6 +182,24 @@ export function transition(
     }
   }
   if (filled.length === 0) {
+    if (intent === "question" && def.faq && event.answer) {
+      // Answered from the knowledge base; the flow resumes with the question it was on.
+      const a = event.answer;
+      const vars = computeVars(def, s);
+      if (a.kind === "answer")
+        effects.push({
+          type: "reply",
+          prompt: def.faq.answer,
+          vars: { ...vars, answer: a.text, source: a.source },
+        });
+      else if (a.kind === "dont_know") {
+        effects.push({ type: "attention", reason: "question not in the knowledge base", text });
+        effects.push({ type: "reply", prompt: def.faq.dont_know, vars });
+      } else
+        effects.push({ type: "reply", prompt: a.kind === "refuse" ? def.faq.refuse : def.faq.clarify, vars });
+      if (asked) effects.push(askEffect(def, s, asked, false));
+      return { state: s, effects };
+    }
     if (intent === "question" && def.global.question) {
       // Off the script: acknowledge, flag for a person, and stay on the same question.
       effects.push({ type: "attention", reason: "question", text });
@@ -380,6 +408,7 @@ function onEnter(def: AgentDefinition, s: AgentState, effects: Effect[]): void {
       details: leadDetails(def, s),
     });
   if (s.state === def.handoff_state || s.state === def.global.human?.to) effects.push({ type: "handoff" });
+  if (node.switch_to) effects.push({ type: "switch_agent", agent: node.switch_to });
 }
 
 function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[], ctx: TransitionContext) {

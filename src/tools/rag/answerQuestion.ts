@@ -1,0 +1,104 @@
+import { z } from "zod";
+import type { ChatMessage, LlmClient, LlmTool } from "../llm/createLlmClient.ts";
+import { ungroundedFacts } from "./checkGrounding.ts";
+import type { KnowledgeBase, Passage } from "./createKnowledgeBase.ts";
+import { detectInjection } from "./detectInjection.ts";
+import { needsClarification } from "./needsClarification.ts";
+import { trimPassage } from "./trimPassage.ts";
+
+export type FaqAnswer =
+  | { kind: "answer"; text: string; sources: { id: string; title: string }[]; mode: "llm" | "passage" }
+  | { kind: "dont_know"; reason: "no_match" | "out_of_scope" | "ungrounded" | "llm_failed" }
+  | { kind: "refuse"; reason: "injection" }
+  | { kind: "clarify" };
+
+/** The part of the project's LLM client the FAQ uses (tests may pass a stub). */
+export type FaqLlm = Pick<LlmClient, "callWithTools">;
+
+export type AnswerDeps = {
+  kb: KnowledgeBase;
+  llm?: FaqLlm;
+  /** The LLM instruction (body of prompts/faq_answer.md). Without it, passage answers only. */
+  instruction?: string;
+  /** Relevance (0..1, see createKnowledgeBase) below which the answer is "não sei". */
+  minScore?: number;
+};
+
+/** Tuned on the public sample and the project's own questions: see `npm run eval:faq`. */
+export const DEFAULT_MIN_SCORE = 0.3;
+/** Passages the LLM sees: the best one per page, a few pages. */
+const LLM_PASSAGES = 4;
+
+const answerTool: LlmTool = {
+  name: "answer_faq",
+  description: "Responde a pergunta do cliente usando somente os trechos fornecidos.",
+  schema: z.object({
+    found: z.boolean().describe("true se os trechos respondem a pergunta; false caso contrário"),
+    answer: z.string().max(1500).describe("a resposta ao cliente, curta, em português do Brasil"),
+    source_ids: z.array(z.string()).describe("ids dos trechos usados"),
+  }),
+};
+const answerArgs = z.object({ found: z.boolean(), answer: z.string(), source_ids: z.array(z.string()) });
+
+/**
+ * Answers a customer's question from the knowledge base, or says why not. Order: nothing to ask →
+ * clarify; manipulation → refuse (before any search, nothing is repeated back); retrieval below
+ * `minScore` → dont_know. With an LLM and its instruction, the model answers from the retrieved
+ * passages only (the question travels as data inside a JSON message, never as instructions) and
+ * a grounding check drops any answer stating a number the passages do not contain, falling back
+ * to the passage answer. Without an LLM, or when it fails, the best passage trimmed to WhatsApp size.
+ */
+export async function answerQuestion(deps: AnswerDeps, question: string): Promise<FaqAnswer> {
+  if (needsClarification(question)) return { kind: "clarify" };
+  if (detectInjection(question)) return { kind: "refuse", reason: "injection" };
+  const retrieval = await deps.kb.search(question, LLM_PASSAGES);
+  const best = retrieval.passages[0];
+  if (!best) return { kind: "dont_know", reason: "out_of_scope" };
+  const minScore = deps.minScore ?? DEFAULT_MIN_SCORE;
+  if (best.score < minScore) return { kind: "dont_know", reason: "no_match" };
+  const relevant = retrieval.passages.filter((p) => p.score >= minScore);
+  if (!deps.llm || !deps.instruction) return passageAnswer(best);
+  const llm = await askLlm(deps.llm, deps.instruction, question, relevant);
+  if (llm.kind === "failed") return passageAnswer(best);
+  if (llm.kind === "not_found") return { kind: "dont_know", reason: "no_match" };
+  if (ungroundedFacts(llm.text, relevant.map(sourceText)).length > 0) return passageAnswer(best);
+  const used = relevant.filter((p) => llm.sourceIds.includes(p.pageId));
+  const sources = (used.length > 0 ? used : [best]).map((p) => ({ id: p.pageId, title: p.title }));
+  return { kind: "answer", mode: "llm", text: withSources(llm.text.trim(), sources), sources };
+}
+
+/** The degraded-mode answer: the passage as written by the operator, with its source. */
+export function passageAnswer(best: Passage): FaqAnswer {
+  const heading = best.heading && best.heading !== best.title ? `*${best.heading}*\n` : "";
+  const sources = [{ id: best.pageId, title: best.title }];
+  return { kind: "answer", mode: "passage", text: withSources(`${heading}${trimPassage(best.text)}`, sources), sources };
+}
+
+function withSources(text: string, sources: { title: string }[]): string {
+  return `${text}\n\nFonte: ${sources.map((s) => s.title).join("; ")}`;
+}
+
+const sourceText = (p: Passage) => `${p.title}\n${p.heading}\n${p.text}`;
+
+async function askLlm(
+  llm: FaqLlm,
+  instruction: string,
+  question: string,
+  passages: Passage[],
+): Promise<{ kind: "answer"; text: string; sourceIds: string[] } | { kind: "not_found" } | { kind: "failed" }> {
+  const data = {
+    trechos: passages.map((p) => ({ id: p.pageId, titulo: p.title, secao: p.heading, texto: p.text })),
+    pergunta_do_cliente: question,
+  };
+  const messages: ChatMessage[] = [
+    { role: "system", content: instruction },
+    { role: "user", content: JSON.stringify(data) },
+  ];
+  const result = await llm.callWithTools({ messages, tools: [answerTool], temperature: 0, maxTokens: 400 });
+  if (!result.ok) return { kind: "failed" };
+  const call = result.toolCalls.find((c) => c.name === answerTool.name);
+  const args = answerArgs.safeParse(call?.args);
+  if (!args.success) return { kind: "failed" };
+  if (!args.data.found || !args.data.answer.trim()) return { kind: "not_found" };
+  return { kind: "answer", text: args.data.answer, sourceIds: args.data.source_ids };
+}

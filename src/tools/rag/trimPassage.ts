@@ -1,0 +1,48 @@
+/** About what fits on a phone screen without scrolling much. */
+export const PASSAGE_CHARS = 600;
+
+/**
+ * A passage cut to a readable WhatsApp size at a sentence (or list item) boundary, never mid-word;
+ * "…" marks a cut. Markdown tables become "a: b" lines. Pure.
+ */
+export function trimPassage(text: string, max = PASSAGE_CHARS): string {
+  const clean = tablesToLines(text).replace(/\n{3,}/g, "\n\n").trim();
+  if (clean.length <= max) return clean;
+  const pieces = clean.match(/[^.!?\n]+(?:[.!?]+|\n+|$)/g) ?? [clean];
+  let out = "";
+  for (const piece of pieces) {
+    if ((out + piece).trimEnd().length > max) break;
+    out += piece;
+  }
+  if (!out.trim()) {
+    const cut = clean.slice(0, max);
+    out = cut.slice(0, Math.max(cut.lastIndexOf(" "), 1));
+  }
+  return `${out.trimEnd()} …`;
+}
+
+function tablesToLines(text: string): string {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  let header: string[] | undefined;
+  for (const line of lines) {
+    if (!/^\s*\|.*\|\s*$/.test(line)) {
+      header = undefined;
+      out.push(line);
+      continue;
+    }
+    const cells = line
+      .trim()
+      .replace(/^\||\|$/g, "")
+      .split("|")
+      .map((c) => c.trim());
+    if (cells.every((c) => /^:?-{2,}:?$/.test(c))) continue;
+    if (!header) {
+      header = cells;
+      continue;
+    }
+    const [first, ...rest] = cells;
+    out.push(`- ${first}: ${rest.map((c, i) => `${header?.[i + 1] ?? ""} ${c}`.trim()).join("; ")}`);
+  }
+  return out.join("\n");
+}
