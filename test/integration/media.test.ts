@@ -2,15 +2,9 @@ import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { type CustomerMessage, customerWebhook, newWamid } from "../../src/stories/customerWebhook.ts";
+import { sendCustomerMessage, waitReplies } from "../helpers/customerMessages.ts";
 import { type FakeGraphApi, startFakeGraphApi } from "../helpers/fakeGraphApi.ts";
-import {
-  startTestService,
-  TEST_ACCESS_TOKEN,
-  type TestService,
-  waitFor,
-} from "../helpers/startTestService.ts";
-import { TEST_PHONE_NUMBER_ID } from "../helpers/webhookPayloads.ts";
+import { startTestService, TEST_ACCESS_TOKEN, type TestService } from "../helpers/startTestService.ts";
 
 // Customer files through the real path: a signed webhook with a media id, the process_media job
 // looking it up and downloading it from the fake Graph API (bearer token, size and type checks),
@@ -36,50 +30,19 @@ after(async () => {
 
 const newCustomer = () => `55119${randomInt(10_000_000, 99_999_999)}`;
 
-async function send(waId: string, message: CustomerMessage): Promise<void> {
-  const body = customerWebhook(
-    { phoneNumberId: TEST_PHONE_NUMBER_ID, displayPhoneNumber: "15550783881", waId, name: "Cliente" },
-    [{ message, at: new Date(), wamid: newWamid() }],
-  );
-  const res = await svc.post(body);
-  assert.equal(res.status, 200);
-}
-
-/** What the customer read so far (texts and interactive bodies), in order. */
-function replies(waId: string): string[] {
-  return graph.sent
-    .filter((s) => s.body.to === `+${waId}`)
-    .map((s) => {
-      const b = s.body;
-      const text = b.text;
-      const interactive = b.interactive;
-      if (text && typeof text === "object" && "body" in text) return String(text.body);
-      if (interactive && typeof interactive === "object" && "body" in interactive) {
-        const inner = interactive.body;
-        return inner && typeof inner === "object" && "text" in inner ? String(inner.text) : "";
-      }
-      return `[${String(b.type)}]`;
-    });
-}
-
-async function waitReplies(waId: string, count: number): Promise<string[]> {
-  return waitFor(
-    `${count} replies to ${waId}`,
-    async () => {
-      const r = replies(waId);
-      return r.length >= count ? r : undefined;
-    },
-    60_000,
-  );
-}
-
 test("a bill photo is downloaded with the token, read offline, and fills the lead's slots", async () => {
   const waId = newCustomer();
   const mediaId = String(randomInt(1e11, 9e11));
   const bytes = readFileSync(new URL("bill_01_clean.png", bills));
   graph.addMedia(mediaId, bytes, "image/png");
-  await send(waId, { type: "image", mediaId, mimeType: "image/png", bytes, caption: "minha conta" });
-  const [first, second] = await waitReplies(waId, 2);
+  await sendCustomerMessage(svc, waId, {
+    type: "image",
+    mediaId,
+    mimeType: "image/png",
+    bytes,
+    caption: "minha conta",
+  });
+  const [first, second] = await waitReplies(graph, waId, 2);
   assert.match(first ?? "", /Recebi sua conta/);
   assert.match(first ?? "", /Equatorial Goiás/);
   assert.match(first ?? "", /R\$ 441,00/);
@@ -115,8 +78,8 @@ test("a file over MEDIA_MAX_BYTES is refused from the lookup, never downloaded, 
   const mediaId = String(randomInt(1e11, 9e11));
   const bytes = readFileSync(new URL("bill_01_clean.png", bills));
   graph.addMedia(mediaId, bytes, "image/jpeg", { declaredSize: 30 * 1024 * 1024 });
-  await send(waId, { type: "image", mediaId, mimeType: "image/jpeg", bytes });
-  const all = await waitReplies(waId, 1);
+  await sendCustomerMessage(svc, waId, { type: "image", mediaId, mimeType: "image/jpeg", bytes });
+  const all = await waitReplies(graph, waId, 1);
   assert.ok(
     all.some((r) => /grande demais/.test(r)),
     all.join(" | "),
@@ -133,14 +96,14 @@ test("a document of a type we do not read is refused without any call to Meta", 
   const waId = newCustomer();
   const mediaId = String(randomInt(1e11, 9e11));
   const before = graph.requests.length;
-  await send(waId, {
+  await sendCustomerMessage(svc, waId, {
     type: "document",
     mediaId,
     mimeType: "application/zip",
     bytes: Buffer.from("PK\u0003\u0004 not a bill"),
     filename: "conta.zip",
   });
-  const all = await waitReplies(waId, 1);
+  const all = await waitReplies(graph, waId, 1);
   assert.ok(
     all.some((r) => /tipo de arquivo/.test(r)),
     all.join(" | "),
@@ -163,8 +126,14 @@ test("a media lookup that fails with 500 is retried by the queue, then the bill 
       error: { message: "An unknown error occurred", type: "OAuthException", code: 1, fbtrace_id: "Ax" },
     },
   });
-  await send(waId, { type: "document", mediaId, mimeType: "application/pdf", bytes, filename: "conta.pdf" });
-  const [first] = await waitReplies(waId, 1);
+  await sendCustomerMessage(svc, waId, {
+    type: "document",
+    mediaId,
+    mimeType: "application/pdf",
+    bytes,
+    filename: "conta.pdf",
+  });
+  const [first] = await waitReplies(graph, waId, 1);
   assert.match(first ?? "", /Neoenergia Pernambuco/);
   assert.match(first ?? "", /R\$ 510,44/);
   const lookups = graph.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/${mediaId}`));
@@ -176,8 +145,8 @@ test("a voice note without a transcription service gets a request to type, and i
   const mediaId = String(randomInt(1e11, 9e11));
   const bytes = Buffer.from("OggS fake opus");
   graph.addMedia(mediaId, bytes, "audio/ogg; codecs=opus");
-  await send(waId, { type: "audio", mediaId, mimeType: "audio/ogg; codecs=opus", bytes });
-  const all = await waitReplies(waId, 1);
+  await sendCustomerMessage(svc, waId, { type: "audio", mediaId, mimeType: "audio/ogg; codecs=opus", bytes });
+  const all = await waitReplies(graph, waId, 1);
   assert.ok(
     all.some((r) => /escrever em texto/.test(r)),
     all.join(" | "),

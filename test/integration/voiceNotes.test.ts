@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import { after, before, test } from "node:test";
-import { type CustomerMessage, customerWebhook, newWamid } from "../../src/stories/customerWebhook.ts";
+import { sendCustomerMessage, waitReplies } from "../helpers/customerMessages.ts";
 import { type FakeGraphApi, startFakeGraphApi } from "../helpers/fakeGraphApi.ts";
 import { startFakeOpenAi } from "../helpers/fakeOpenAi.ts";
-import {
-  startTestService,
-  TEST_ACCESS_TOKEN,
-  type TestService,
-  waitFor,
-} from "../helpers/startTestService.ts";
-import { TEST_PHONE_NUMBER_ID } from "../helpers/webhookPayloads.ts";
+import { startTestService, TEST_ACCESS_TOKEN, type TestService } from "../helpers/startTestService.ts";
 
 // Voice notes with a transcription service configured: the media job downloads the note from the
 // fake Graph API, sends it to the fake OpenAI-compatible /audio/transcriptions (multipart parsed
@@ -38,36 +32,21 @@ after(async () => {
   await openai.close();
 });
 
-async function send(waId: string, message: CustomerMessage): Promise<void> {
-  const body = customerWebhook(
-    { phoneNumberId: TEST_PHONE_NUMBER_ID, displayPhoneNumber: "15550783881", waId, name: "Cliente" },
-    [{ message, at: new Date(), wamid: newWamid() }],
-  );
-  assert.equal((await svc.post(body)).status, 200);
-}
-
-function texts(waId: string): string[] {
-  return graph.sent
-    .filter((s) => s.body.to === `+${waId}`)
-    .map((s) => {
-      const t = s.body.text;
-      return t && typeof t === "object" && "body" in t ? String(t.body) : `[${String(s.body.type)}]`;
-    });
-}
-
-const waitTexts = (waId: string, n: number) =>
-  waitFor(`${n} replies`, async () => (texts(waId).length >= n ? texts(waId) : undefined), 30_000);
-
 test("a transcribed voice note answers the question like typed text", async () => {
   const waId = `55819${randomInt(10_000_000, 99_999_999)}`;
-  await send(waId, { type: "text", text: "Oi" });
-  await waitTexts(waId, 1);
+  await sendCustomerMessage(svc, waId, { type: "text", text: "Oi" });
+  await waitReplies(graph, waId, 1);
   const mediaId = String(randomInt(1e11, 9e11));
   const audio = Buffer.from(`OggS voice note of ${waId}`);
   graph.addMedia(mediaId, audio, "audio/ogg; codecs=opus");
   openai.transcriptions.register(audio, { text: "Maria Souza", durationSec: 2.4 });
-  await send(waId, { type: "audio", mediaId, mimeType: "audio/ogg; codecs=opus", bytes: audio });
-  const all = await waitTexts(waId, 2);
+  await sendCustomerMessage(svc, waId, {
+    type: "audio",
+    mediaId,
+    mimeType: "audio/ogg; codecs=opus",
+    bytes: audio,
+  });
+  const all = await waitReplies(graph, waId, 2);
   assert.match(all[1] ?? "", /Maria/, "the name from the voice note was understood");
   assert.match(all[1] ?? "", /cidade/i, "and the next question asked");
   const request = openai.transcriptions.requests.at(-1);
@@ -91,8 +70,13 @@ test("when the transcription service fails, the customer is asked to type", asyn
     status: 500,
     body: { error: { message: "The server had an error", type: "server_error", param: null, code: null } },
   });
-  await send(waId, { type: "audio", mediaId, mimeType: "audio/ogg; codecs=opus", bytes: audio });
-  const all = await waitTexts(waId, 1);
+  await sendCustomerMessage(svc, waId, {
+    type: "audio",
+    mediaId,
+    mimeType: "audio/ogg; codecs=opus",
+    bytes: audio,
+  });
+  const all = await waitReplies(graph, waId, 1);
   assert.ok(
     all.some((t) => /escrever em texto/.test(t)),
     all.join(" | "),
