@@ -44,8 +44,9 @@ create table knowledge_chunks (
   title text not null,
   heading text not null,
   body text not null,
-  -- title, heading and body lowercase without accents: what trigram similarity compares.
-  folded text not null,
+  -- title and heading lowercase without accents: what trigram similarity compares the question
+  -- with (the body's typos are the vocabulary's job; trigrams over whole bodies cost too much).
+  folded_heading text not null,
   -- 'portuguese' stems accented words correctly (instalação → instal); the query side restores
   -- accents from the vocabulary below, which unaccent-before-stemming would get wrong.
   tsv tsvector not null,
@@ -59,6 +60,14 @@ create table knowledge_terms (
   folded text not null,
   df integer not null
 );
+
+-- Chunk count per stem (ts_stat at indexing time): the idf of a question's stems without
+-- counting matches at query time.
+create table knowledge_lexemes (
+  lexeme text primary key,
+  df integer not null
+);
+create index knowledge_lexemes_prefix on knowledge_lexemes (lexeme text_pattern_ops);
 
 -- Synonym groups as stems: a question stem in a group also searches the group's other stems.
 create table knowledge_synonyms (

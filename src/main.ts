@@ -1,10 +1,13 @@
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeWorkerUtils, runMigrations } from "graphile-worker";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { matchDistributor } from "./agents/extract/matchDistributor.ts";
+import type { FaqReply } from "./agents/runtime/faqReply.ts";
 import { type Config, ConfigError, loadConfig } from "./config/loadConfig.ts";
 import { withLocalSecrets } from "./config/withLocalSecrets.ts";
 import { loadContent } from "./content/loadContent.ts";
@@ -30,6 +33,10 @@ import { purgeExpiredMedia, readSandboxMedia } from "./tools/media/storedMedia.t
 import { createOcrPool } from "./tools/ocr/createOcrPool.ts";
 import { createBillReader } from "./tools/ocr/readBill.ts";
 import { createPlansProvider } from "./tools/plans/createPlansProvider.ts";
+import { answerQuestion } from "./tools/rag/answerQuestion.ts";
+import { createKnowledgeBase } from "./tools/rag/createKnowledgeBase.ts";
+import { indexKnowledge } from "./tools/rag/indexKnowledge.ts";
+import { loadKnowledge } from "./tools/rag/loadKnowledge.ts";
 import { createTranscriber } from "./tools/transcribe/createTranscriber.ts";
 import { createVisionCheck } from "./tools/vision/checkBillFields.ts";
 import { parseWebhook } from "./webhook/parseWebhook.ts";
@@ -86,7 +93,11 @@ export async function startService(
   if (!appSecret || !verifyToken || !adminToken)
     throw new ConfigError(["webhook and admin secrets are missing"]);
 
-  const { agents, prompts, routing, templates } = await loadContent(options.contentDir ?? rootDir);
+  const contentDir = options.contentDir ?? rootDir;
+  const { agents, prompts, routing, templates } = await loadContent(contentDir);
+  // The FAQ's knowledge base: validated before anything starts (file:line errors), indexed below.
+  const knowledgeDir = config.KNOWLEDGE_DIR ?? join(contentDir, "knowledge");
+  const knowledge = existsSync(knowledgeDir) ? await loadKnowledge(knowledgeDir) : undefined;
   if (config.DEFAULT_AGENT && !agents.has(config.DEFAULT_AGENT)) {
     throw new ConfigError([
       `DEFAULT_AGENT: no agent "${config.DEFAULT_AGENT}" in agents/ (agents: ${[...agents.keys()].join(", ")})`,
@@ -115,6 +126,29 @@ export async function startService(
 
   const migrations = await readMigrations(`${rootDir}/migrations`);
   await migrate(pool, migrations, logger, () => runMigrations({ pgPool: pool }));
+
+  // Re-indexed only when the pages changed (content hash), under a lock: replicas may start together.
+  const kb = knowledge ? createKnowledgeBase({ pool }) : undefined;
+  if (knowledge) {
+    const indexed = await indexKnowledge(pool, knowledge);
+    logger.info({ dir: knowledgeDir, ...indexed }, "knowledge base ready");
+  }
+  const faqInstruction = prompts.get("faq.answer")?.body;
+  const answerFaq = kb
+    ? async (question: string): Promise<FaqReply> => {
+        const a = await answerQuestion(
+          {
+            kb,
+            minScore: config.FAQ_MIN_SCORE,
+            ...(llm && faqInstruction ? { llm, instruction: faqInstruction } : {}),
+          },
+          question,
+        );
+        return a.kind === "answer"
+          ? { kind: "answer", text: a.text, source: a.sources.map((s) => s.title).join("; ") }
+          : { kind: a.kind };
+      }
+    : undefined;
 
   const metrics = createMetrics(async () => {
     const { rows } = await pool.query<{ n: number }>(
@@ -243,6 +277,14 @@ export async function startService(
                 dailyCapUsd: config.LLM_DAILY_COST_CAP_USD,
               },
               syncLeads: leadSink !== undefined,
+              ...(answerFaq ? { answerQuestion: answerFaq } : {}),
+              // DEFAULT_AGENT starts every conversation in one agent, questions too.
+              ...(routing.questions && !config.DEFAULT_AGENT
+                ? {
+                    questionAgent: (phoneNumberId: string, agentId: string) =>
+                      agentId === routeAgent(routing, phoneNumberId) ? routing.questions : undefined,
+                  }
+                : {}),
               ...(plans ? { plans } : {}),
               ...(llm ? { llm } : {}),
             },

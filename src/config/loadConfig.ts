@@ -140,6 +140,13 @@ export const configSchema = z.object({
    * confidence are checked by it. Unset: OCR alone.
    */
   VISION_MODEL: optionalString,
+  /**
+   * The knowledge base (markdown pages with front matter) the FAQ answers from; unset: the
+   * `knowledge/` folder beside agents/ (none there: questions get "vou verificar" and a flag).
+   */
+  KNOWLEDGE_DIR: optionalString,
+  /** Relevance (0–1) of the best passage below which a question gets "não sei" and a person. */
+  FAQ_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.3),
   /** How often the worker looks for due follow-ups (reminders). */
   FOLLOW_UP_POLL_MS: int(30000, 100),
   /** Budget for a graceful shutdown after SIGTERM. */

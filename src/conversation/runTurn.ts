@@ -56,8 +56,12 @@ export type TurnDeps = {
   llmPolicy?: LlmPolicy;
   /** The knowledge base (FAQ): answers questions for agents that have a `faq` section. */
   answerQuestion?: (question: string) => Promise<FaqReply>;
-  /** A new conversation whose first message is a question starts in this agent (routing.yaml). */
-  questionAgent?: string;
+  /**
+   * The agent a new conversation that opens with a question starts in (routing.yaml `questions`),
+   * given its number and the agent routing gave it; undefined when it keeps its agent (one set
+   * explicitly, or a number routed elsewhere).
+   */
+  questionAgent?: (phoneNumberId: string, agentId: string) => string | undefined;
 };
 
 export type LlmPolicy = {
@@ -159,7 +163,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const opening = pending.rows.find(
       (r) => !loaded?.definition.silent_types.includes(r.type) && r.text?.trim(),
     );
-    const questionAgent = deps.questionAgent ? deps.agents.get(deps.questionAgent) : undefined;
+    const questionAgentId = deps.questionAgent?.(conversation.phone_number_id, conversation.agent_id);
+    const questionAgent = questionAgentId ? deps.agents.get(questionAgentId) : undefined;
     if (
       questionAgent &&
       readAgentState(loaded.definition, conversation.state).updatedAt === null &&

@@ -64,18 +64,22 @@ export async function answerQuestion(deps: AnswerDeps, question: string): Promis
   if (ungroundedFacts(llm.text, relevant.map(sourceText)).length > 0) return passageAnswer(best);
   const used = relevant.filter((p) => llm.sourceIds.includes(p.pageId));
   const sources = (used.length > 0 ? used : [best]).map((p) => ({ id: p.pageId, title: p.title }));
-  return { kind: "answer", mode: "llm", text: withSources(llm.text.trim(), sources), sources };
+  return { kind: "answer", mode: "llm", text: llm.text.trim(), sources };
 }
 
-/** The degraded-mode answer: the passage as written by the operator, with its source. */
+/**
+ * The degraded-mode answer: the passage as written by the operator. The source is cited by the
+ * agent's prompt (operator wording), not here.
+ */
 export function passageAnswer(best: Passage): FaqAnswer {
   const heading = best.heading && best.heading !== best.title ? `*${best.heading}*\n` : "";
   const sources = [{ id: best.pageId, title: best.title }];
-  return { kind: "answer", mode: "passage", text: withSources(`${heading}${trimPassage(best.text)}`, sources), sources };
-}
-
-function withSources(text: string, sources: { title: string }[]): string {
-  return `${text}\n\nFonte: ${sources.map((s) => s.title).join("; ")}`;
+  return {
+    kind: "answer",
+    mode: "passage",
+    text: `${heading}${trimPassage(best.text)}`,
+    sources,
+  };
 }
 
 const sourceText = (p: Passage) => `${p.title}\n${p.heading}\n${p.text}`;
@@ -85,7 +89,9 @@ async function askLlm(
   instruction: string,
   question: string,
   passages: Passage[],
-): Promise<{ kind: "answer"; text: string; sourceIds: string[] } | { kind: "not_found" } | { kind: "failed" }> {
+): Promise<
+  { kind: "answer"; text: string; sourceIds: string[] } | { kind: "not_found" } | { kind: "failed" }
+> {
   const data = {
     trechos: passages.map((p) => ({ id: p.pageId, titulo: p.title, secao: p.heading, texto: p.text })),
     pergunta_do_cliente: question,

@@ -1,9 +1,28 @@
 import { foldText } from "./foldText.ts";
 
 const NUMBER_WORDS: Record<string, string> = {
-  um: "1", uma: "1", dois: "2", duas: "2", tres: "3", quatro: "4", cinco: "5", seis: "6", sete: "7",
-  oito: "8", nove: "9", dez: "10", onze: "11", doze: "12", quinze: "15", vinte: "20", trinta: "30",
-  quarenta: "40", cinquenta: "50", sessenta: "60", noventa: "90", cem: "100",
+  um: "1",
+  uma: "1",
+  dois: "2",
+  duas: "2",
+  tres: "3",
+  quatro: "4",
+  cinco: "5",
+  seis: "6",
+  sete: "7",
+  oito: "8",
+  nove: "9",
+  dez: "10",
+  onze: "11",
+  doze: "12",
+  quinze: "15",
+  vinte: "20",
+  trinta: "30",
+  quarenta: "40",
+  cinquenta: "50",
+  sessenta: "60",
+  noventa: "90",
+  cem: "100",
 };
 
 /**

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { z } from "zod";
+import { prepared } from "../../db/prepared.ts";
 import { foldText } from "./foldText.ts";
 import { fuseRankings } from "./fuseRankings.ts";
 import { hasTable } from "./indexKnowledge.ts";
@@ -30,8 +31,13 @@ const rowSchema = z.object({
 type Row = z.infer<typeof rowSchema>;
 
 /** Candidate chunks scored before keeping the best one per page. */
-const CANDIDATES = 40;
+const CANDIDATES = 60;
 const VECTOR_CANDIDATES = 20;
+/**
+ * A chunk must match at least this share of the question (idf-weighted): "previsão do tempo para
+ * Recife amanhã" shares "tempo" with a privacy page, which is not an answer.
+ */
+const MIN_COVERAGE = 0.35;
 
 /*
  * Keyword scoring in one statement. Question words are stemmed by the 'portuguese' configuration
@@ -58,24 +64,33 @@ with words as (
 ), n as (
   select greatest(count(*), 1)::float8 as n from knowledge_chunks
 ), stats as (
-  select t.*, ln(1 + (n.n - d.df + 0.5) / (d.df + 0.5)) as idf
+  -- A prefix stem (residenc:*) takes the df of its most frequent completion: close enough for idf.
+  select t.*, d.df, ln(1 + (n.n - d.df + 0.5) / (d.df + 0.5)) as idf
   from terms t cross join n
-  cross join lateral (select count(*)::float8 as df from knowledge_chunks c where c.tsv @@ t.q) d
+  cross join lateral (
+    select coalesce(max(k.df), 0)::float8 as df from knowledge_lexemes k
+    where k.lexeme = t.lexeme or (length(t.lexeme) >= 5 and k.lexeme like t.lexeme || '%')
+  ) d
 ), grps as (
-  select grp, max(idf) filter (where not synonym) as idf from stats group by grp
+  -- A word the pages never use counts less: "consigo", "reais" should not sink a real question,
+  -- while a question made only of such words ("vai chover amanhã?") matches nothing anyway.
+  select grp, max(idf) filter (where not synonym)
+    * case when max(df) filter (where not synonym) = 0 then 0.7 else 1 end as idf
+  from stats group by grp
 ), total as (
   select coalesce(sum(idf), 0) as total from grps
 ), hits as (
   select c.id, sum(s.weight * s.idf * ts_rank('{0.3,0.4,0.7,1.0}', c.tsv, s.q)) as kw, array_agg(distinct s.grp) as matched
   from stats s join knowledge_chunks c on c.tsv @@ s.q
   group by c.id
+  order by kw desc
+  limit ${CANDIDATES}
 )
+-- Coverage and trigrams only for the best candidates: they cost more than the keyword rank.
 select c.id::text, c.page_id, c.title, c.heading, c.body, h.kw::float8 as kw,
   coalesce((select sum(g.idf) from grps g where g.grp = any(h.matched)) / nullif((select total from total), 0), 0)::float8 as coverage,
-  ${trigram ? "word_similarity($4, c.folded)::float8" : "0::float8"} as trg
-from hits h join knowledge_chunks c on c.id = h.id
-order by h.kw desc
-limit ${CANDIDATES}`;
+  ${trigram ? "word_similarity(c.folded_heading, $4)::float8" : "0::float8"} as trg
+from hits h join knowledge_chunks c on c.id = h.id`;
 
 /**
  * Retrieval over the indexed knowledge base (see indexKnowledge). Keyword mode always; with
@@ -130,18 +145,24 @@ export function createKnowledgeBase(opts: {
       const mode = current.vectors && embed ? "hybrid" : "keyword";
       const rows: Row[] = [];
       if (plan.words.length > 0) {
-        const result = await pool.query(keywordSql(current.trigram), [
-          plan.words,
-          plan.weights,
-          plan.groups,
-          foldText(question),
-        ]);
+        const result = await pool.query(
+          // Prepared: each connection parses and plans this statement once.
+          prepared(keywordSql(current.trigram), [
+            plan.words,
+            plan.weights,
+            plan.groups,
+            // $4 exists only in the trigram variant: a prepared statement takes exactly its parameters.
+            ...(current.trigram ? [foldText(question)] : []),
+          ]),
+        );
         for (const r of result.rows) rows.push(rowSchema.parse(r));
-        if (process.env.FAQ_DEBUG) console.log(plan, rows.slice(0, 6).map((r) => `${r.page_id}#${r.heading} kw=${r.kw.toFixed(3)} cov=${r.coverage.toFixed(2)} trg=${r.trg.toFixed(2)}`));
       }
-      const scored = rows.map((r) => ({ row: r, score: relevance(r) })).sort((a, b) => b.score - a.score);
-      let order = scored.map((s) => s.row.id);
+      const scored = rows
+        .filter((r) => r.coverage >= MIN_COVERAGE)
+        .map((r) => ({ row: r, score: relevance(r) }))
+        .sort((a, b) => b.score - a.score);
       const byId = new Map(scored.map((s) => [s.row.id, s]));
+      let order = rankPages(scored.map((s) => ({ id: s.row.id, pageId: s.row.page_id, score: s.score })));
       if (mode === "hybrid" && embed) {
         const vectorHits = await vectorSearch(pool, embed, question, byId);
         order = fuseRankings([order, vectorHits]).map((f) => f.id);
@@ -171,9 +192,25 @@ export function createKnowledgeBase(opts: {
  * covers, plus a small trigram bonus (typos the vocabulary could not fix). Exported for the eval.
  */
 export function relevance(r: { kw: number; coverage: number; trg: number }): number {
-  const raw = r.kw * (0.4 + r.coverage) + 0.5 * r.trg;
+  const raw = r.kw * (0.75 + 0.25 * r.coverage) + 0.5 * r.trg;
   // Squashed to 0..1 so operators can set a threshold without knowing the scale.
   return raw / (raw + 2);
+}
+
+/**
+ * Best chunk per page, pages ordered by their best chunk plus a quarter of their second best: a
+ * page with several matching sections is more likely the page about the question. Returns chunk
+ * ids, one per page. Pure.
+ */
+export function rankPages(chunks: { id: string; pageId: string; score: number }[]): string[] {
+  const pages = new Map<string, { id: string; best: number; second: number }>();
+  for (const c of chunks) {
+    const page = pages.get(c.pageId);
+    if (!page) pages.set(c.pageId, { id: c.id, best: c.score, second: 0 });
+    else if (c.score > page.best) pages.set(c.pageId, { id: c.id, best: c.score, second: page.best });
+    else if (c.score > page.second) page.second = c.score;
+  }
+  return [...pages.values()].sort((a, b) => b.best + b.second / 4 - (a.best + a.second / 4)).map((p) => p.id);
 }
 
 /** Nearest chunks by cosine distance; their rows join the candidates so fusion can pick them. */

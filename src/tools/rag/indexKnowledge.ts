@@ -5,7 +5,7 @@ import { foldText, wordsOf } from "./foldText.ts";
 import type { Knowledge } from "./loadKnowledge.ts";
 
 /** Bumped when chunking or the stored form changes, so a deploy re-indexes unchanged pages too. */
-const INDEX_FORMAT = "1";
+const INDEX_FORMAT = "2";
 /** Arbitrary constant: replicas starting together index once. */
 const INDEX_LOCK_ID = 7_312_008_001;
 const EMBED_BATCH = 64;
@@ -15,7 +15,7 @@ export type IndexResult = { indexed: boolean; pages: number; chunks: number; vec
 /**
  * Stores the knowledge base in Postgres, in one transaction, only when its content hash changed:
  * one chunk per heading (with the page title), a weighted tsvector (title A, heading B, text D),
- * the folded text for trigram similarity, the vocabulary for typo correction and the synonym stems.
+ * the folded title and heading for trigram similarity, the vocabulary for typo correction and the synonym stems.
  * With `embed` and pgvector on the server, every chunk's embedding too.
  */
 export async function indexKnowledge(
@@ -44,11 +44,18 @@ export async function indexKnowledge(
     const vectors = options.embed !== undefined && (await hasTable(client, "knowledge_vectors"));
     if (!options.force && rows[0]?.content_hash === hash) {
       await client.query("commit");
-      return { indexed: false, pages: knowledge.pages.length, chunks: chunks.length, vectors, ms: elapsed(started) };
+      return {
+        indexed: false,
+        pages: knowledge.pages.length,
+        chunks: chunks.length,
+        vectors,
+        ms: elapsed(started),
+      };
     }
     await client.query("delete from knowledge_pages");
     await client.query("delete from knowledge_terms");
     await client.query("delete from knowledge_synonyms");
+    await client.query("delete from knowledge_lexemes");
     await client.query(
       `insert into knowledge_pages (id, title, updated, file)
        select * from unnest($1::text[], $2::text[], $3::date[], $4::text[])`,
@@ -60,13 +67,13 @@ export async function indexKnowledge(
       ],
     );
     const inserted = await client.query<{ id: string }>(
-      `insert into knowledge_chunks (page_id, ord, title, heading, body, folded, tsv)
-       select page_id, ord, title, heading, body, folded,
+      `insert into knowledge_chunks (page_id, ord, title, heading, body, folded_heading, tsv)
+       select page_id, ord, title, heading, body, folded_heading,
               setweight(to_tsvector('portuguese', title), 'A') ||
               setweight(to_tsvector('portuguese', heading), 'B') ||
               setweight(to_tsvector('portuguese', body), 'D')
        from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
-         as c(page_id, ord, title, heading, body, folded)
+         as c(page_id, ord, title, heading, body, folded_heading)
        order by page_id, ord
        returning id`,
       [
@@ -75,8 +82,11 @@ export async function indexKnowledge(
         chunks.map((c) => c.title),
         chunks.map((c) => c.heading),
         chunks.map((c) => c.body),
-        chunks.map((c) => foldText(`${c.title}\n${c.heading}\n${c.body}`)),
+        chunks.map((c) => foldText(`${c.title} ${c.heading}`)),
       ],
+    );
+    await client.query(
+      "insert into knowledge_lexemes (lexeme, df) select word, ndoc from ts_stat('select tsv from knowledge_chunks')",
     );
     // Vocabulary with document frequency (in chunks); synonym words join it so that a typo in
     // a customer's word ("telhadu") is corrected even when the pages use another word.
@@ -104,7 +114,8 @@ export async function indexKnowledge(
       for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
         const batch = chunks.slice(i, i + EMBED_BATCH);
         const embeddings = await options.embed(batch.map((c) => `${c.title}\n${c.heading}\n${c.body}`));
-        if (embeddings.length !== batch.length) throw new Error("the embeddings endpoint answered a different count");
+        if (embeddings.length !== batch.length)
+          throw new Error("the embeddings endpoint answered a different count");
         await client.query(
           "insert into knowledge_vectors (chunk_id, embedding) select * from unnest($1::bigint[], $2::text[]::vector[])",
           [ids.slice(i, i + EMBED_BATCH), embeddings.map((e) => `[${e.join(",")}]`)],
@@ -118,7 +129,13 @@ export async function indexKnowledge(
       [hash, knowledge.pages.length, chunks.length],
     );
     await client.query("commit");
-    return { indexed: true, pages: knowledge.pages.length, chunks: chunks.length, vectors, ms: elapsed(started) };
+    return {
+      indexed: true,
+      pages: knowledge.pages.length,
+      chunks: chunks.length,
+      vectors,
+      ms: elapsed(started),
+    };
   } catch (err) {
     await client.query("rollback").catch(() => undefined);
     throw err;
@@ -128,7 +145,9 @@ export async function indexKnowledge(
 }
 
 export async function hasTable(client: pg.ClientBase | pg.Pool, name: string): Promise<boolean> {
-  const { rows } = await client.query<{ found: boolean }>("select to_regclass($1) is not null as found", [name]);
+  const { rows } = await client.query<{ found: boolean }>("select to_regclass($1) is not null as found", [
+    name,
+  ]);
   return rows[0]?.found === true;
 }
 

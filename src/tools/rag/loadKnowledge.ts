@@ -28,11 +28,19 @@ export const SYNONYMS_FILE = "synonyms.yaml";
  * e.g. the project's synonyms over another company's pages). Throws KnowledgeError with every
  * problem as `file:line: message`, like the other operator content.
  */
-export async function loadKnowledge(dir: string, options: { synonymsFile?: string } = {}): Promise<Knowledge> {
+export async function loadKnowledge(
+  dir: string,
+  options: { synonymsFile?: string } = {},
+): Promise<Knowledge> {
   const shown = (p: string) => relative(process.cwd(), p) || p;
   const problems: string[] = [];
   const pages: KnowledgePage[] = [];
-  const names = (await readdir(dir)).filter((f) => f.endsWith(".md") && f.toLowerCase() !== "readme.md").sort();
+  const entries = await readdir(dir).catch((err: unknown) => {
+    throw new KnowledgeError([
+      `${shown(dir)}: cannot read the knowledge folder: ${err instanceof Error ? err.message : String(err)}`,
+    ]);
+  });
+  const names = entries.filter((f) => f.endsWith(".md") && f.toLowerCase() !== "readme.md").sort();
   for (const name of names) {
     const path = join(dir, name);
     const result = parseKnowledgePage(await readFile(path, "utf8"), shown(path), name.slice(0, -3));
@@ -40,12 +48,16 @@ export async function loadKnowledge(dir: string, options: { synonymsFile?: strin
     if (result.ok) pages.push(result.page);
     else problems.push(...result.problems);
   }
-  if (pages.length === 0 && problems.length === 0) problems.push(`${shown(dir)}: no knowledge pages (*.md with front matter)`);
+  if (pages.length === 0 && problems.length === 0)
+    problems.push(`${shown(dir)}: no knowledge pages (*.md with front matter)`);
   const synonymsPath = options.synonymsFile ?? join(dir, SYNONYMS_FILE);
   const synonymsText = await readFile(synonymsPath, "utf8").catch((err: unknown) => {
     // Only an absent default file is fine; an explicitly named one must exist.
-    if (!options.synonymsFile && err instanceof Error && "code" in err && err.code === "ENOENT") return undefined;
-    problems.push(`${shown(synonymsPath)}:1: cannot read: ${err instanceof Error ? err.message : String(err)}`);
+    if (!options.synonymsFile && err instanceof Error && "code" in err && err.code === "ENOENT")
+      return undefined;
+    problems.push(
+      `${shown(synonymsPath)}:1: cannot read: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return undefined;
   });
   let synonyms: string[][] = [];

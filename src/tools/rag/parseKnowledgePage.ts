@@ -37,7 +37,9 @@ export function parseKnowledgePage(
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const node = issue.path.length > 0 ? doc.getIn(issue.path.slice(0, 1), true) : undefined;
+      // An unknown key has an empty path: point at the key itself.
+      const key = issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys[0] : undefined);
+      const node = key === undefined ? undefined : doc.getIn([key], true);
       const line =
         node && typeof node === "object" && "range" in node && Array.isArray(node.range)
           ? lineAt(Number(node.range[0]))
@@ -47,9 +49,12 @@ export function parseKnowledgePage(
     return { ok: false, problems };
   }
   const { id, title, updated } = parsed.data;
-  if (Number.isNaN(Date.parse(updated))) problems.push(`${file}:${lineOfKey(lines, "updated")}: updated: not a real date`);
+  if (Number.isNaN(Date.parse(updated)))
+    problems.push(`${file}:${lineOfKey(lines, "updated")}: updated: not a real date`);
   if (id !== expectedId)
-    problems.push(`${file}:${lineOfKey(lines, "id")}: id: "${id}" must equal the file name without .md ("${expectedId}")`);
+    problems.push(
+      `${file}:${lineOfKey(lines, "id")}: id: "${id}" must equal the file name without .md ("${expectedId}")`,
+    );
   const body = lines
     .slice(end + 1)
     .join("\n")

@@ -4,7 +4,12 @@ import { readYaml } from "../../content/readYaml.ts";
 
 const synonymsSchema = z.array(
   z
-    .array(z.string().trim().regex(/^[\p{L}\p{N}]+$/u, "one word per entry (letters and digits, no spaces)"))
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[\p{L}\p{N}]+$/u, "one word per entry (letters and digits, no spaces)"),
+    )
     .min(2, "a group needs at least two words"),
 );
 

@@ -20,7 +20,8 @@ const QUESTION_FILLERS = new Set(
     "qual quais quanto quantos quanta quantas onde quando porque tem ter tenho ha existe existem " +
     "posso pode podem poderia preciso precisa precisam precisaria devo deve sei saber queria quero " +
     "gostaria ver fazer faco faz vou vai seria sobre coisa ai la entao oi ola bom boa dia tarde noite " +
-    "obrigado obrigada favor duvida pergunta alguem gente me minha meu meus minhas voces aqui isso dai"
+    "obrigado obrigada favor duvida pergunta alguem gente me minha meu meus minhas voces aqui isso dai " +
+    "ate consigo conseguir consegue"
   ).split(" "),
 );
 

@@ -6,7 +6,9 @@ export const PASSAGE_CHARS = 600;
  * "…" marks a cut. Markdown tables become "a: b" lines. Pure.
  */
 export function trimPassage(text: string, max = PASSAGE_CHARS): string {
-  const clean = tablesToLines(text).replace(/\n{3,}/g, "\n\n").trim();
+  const clean = tablesToLines(text)
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
   if (clean.length <= max) return clean;
   const pieces = clean.match(/[^.!?\n]+(?:[.!?]+|\n+|$)/g) ?? [clean];
   let out = "";
