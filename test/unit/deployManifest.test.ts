@@ -472,6 +472,7 @@ describe("Dockerfile", () => {
       "agents",
       "prompts",
       "templates",
+      "knowledge",
     ]) {
       assert.ok(allowed.includes(path), `.dockerignore must re-include ${path}`);
     }
