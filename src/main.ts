@@ -34,6 +34,7 @@ import { createOcrPool } from "./tools/ocr/createOcrPool.ts";
 import { createBillReader } from "./tools/ocr/readBill.ts";
 import { createPlansProvider } from "./tools/plans/createPlansProvider.ts";
 import { answerQuestion } from "./tools/rag/answerQuestion.ts";
+import { createEmbedder } from "./tools/rag/createEmbedder.ts";
 import { createKnowledgeBase } from "./tools/rag/createKnowledgeBase.ts";
 import { indexKnowledge } from "./tools/rag/indexKnowledge.ts";
 import { loadKnowledge } from "./tools/rag/loadKnowledge.ts";
@@ -128,9 +129,17 @@ export async function startService(
   await migrate(pool, migrations, logger, () => runMigrations({ pgPool: pool }));
 
   // Re-indexed only when the pages changed (content hash), under a lock: replicas may start together.
-  const kb = knowledge ? createKnowledgeBase({ pool }) : undefined;
+  const embed = config.EMBEDDINGS_BASE_URL
+    ? createEmbedder({
+        baseUrl: config.EMBEDDINGS_BASE_URL,
+        ...(config.EMBEDDINGS_API_KEY ? { apiKey: config.EMBEDDINGS_API_KEY } : {}),
+        model: config.EMBEDDINGS_MODEL,
+        timeoutMs: config.LLM_TIMEOUT_MS,
+      })
+    : undefined;
+  const kb = knowledge ? createKnowledgeBase({ pool, ...(embed ? { embed } : {}) }) : undefined;
   if (knowledge) {
-    const indexed = await indexKnowledge(pool, knowledge);
+    const indexed = await indexKnowledge(pool, knowledge, embed ? { embed } : {});
     logger.info({ dir: knowledgeDir, ...indexed }, "knowledge base ready");
   }
   const faqInstruction = prompts.get("faq.answer")?.body;

@@ -145,6 +145,13 @@ export const configSchema = z.object({
    * `knowledge/` folder beside agents/ (none there: questions get "vou verificar" and a flag).
    */
   KNOWLEDGE_DIR: optionalString,
+  /**
+   * OpenAI-compatible embeddings endpoint for the knowledge base (vectors fused with keyword search
+   * when the database has pgvector). Unset: keyword search alone.
+   */
+  EMBEDDINGS_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  EMBEDDINGS_API_KEY: optionalString,
+  EMBEDDINGS_MODEL: z.string().default("text-embedding-3-small"),
   /** Relevance (0–1) of the best passage below which a question gets "não sei" and a person. */
   FAQ_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.3),
   /** How often the worker looks for due follow-ups (reminders). */

@@ -164,8 +164,9 @@ export function createKnowledgeBase(opts: {
       const byId = new Map(scored.map((s) => [s.row.id, s]));
       let order = rankPages(scored.map((s) => ({ id: s.row.id, pageId: s.row.page_id, score: s.score })));
       if (mode === "hybrid" && embed) {
-        const vectorHits = await vectorSearch(pool, embed, question, byId);
-        order = fuseRankings([order, vectorHits]).map((f) => f.id);
+        // The embeddings endpoint is an extra: when it fails, the keyword ranking answers alone.
+        const vectorHits = await vectorSearch(pool, embed, question, byId).catch(() => undefined);
+        if (vectorHits) order = fuseRankings([order, vectorHits]).map((f) => f.id);
       }
       const passages: Passage[] = [];
       const pagesSeen = new Set<string>();
