@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { purgeExpiredMedia } from "../../src/tools/media/storedMedia.ts";
 import { sendCustomerMessage, waitReplies } from "../helpers/customerMessages.ts";
 import { type FakeGraphApi, startFakeGraphApi } from "../helpers/fakeGraphApi.ts";
 import { startTestService, TEST_ACCESS_TOKEN, type TestService } from "../helpers/startTestService.ts";
@@ -152,4 +153,17 @@ test("a voice note without a transcription service gets a request to type, and i
     all.join(" | "),
   );
   assert.equal(graph.mediaDownloads.filter((d) => d.id === mediaId).length, 0);
+});
+
+test("past MEDIA_RETENTION_DAYS a file's bytes are deleted; what was read from it stays", async () => {
+  const { rows } = await svc.db.query<{ id: string }>(
+    "update media set expires_at = now() - interval '1 day' where status = 'ready' and bytes is not null returning id",
+  );
+  assert.ok(rows.length > 0, "a downloaded file to expire");
+  assert.ok((await purgeExpiredMedia(svc.db)) >= rows.length);
+  const after = await svc.db.query(
+    "select bytes is null as gone, result is not null as read from media where id = any($1::bigint[])",
+    [rows.map((r) => r.id)],
+  );
+  assert.ok(after.rows.every((r) => r.gone && r.read));
 });
