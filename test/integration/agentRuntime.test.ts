@@ -20,7 +20,8 @@ before(async () => {
     {
       WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
       WHATSAPP_GRAPH_BASE_URL: graph.baseUrl,
-      TURN_DEBOUNCE_MS: "100",
+      // Wide enough that a burst posted together is one turn on a busy CI machine.
+      TURN_DEBOUNCE_MS: "400",
     },
     { contentDir: fileURLToPath(new URL("../stories/demo", import.meta.url)) },
   );

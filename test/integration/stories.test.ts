@@ -24,7 +24,10 @@ const reportSchema = z.object({
   ),
 });
 
-test("the project's stories pass: every step kind, degraded and recorded LLM modes", async () => {
+// Fifty-odd stories, some reading bills by OCR: longer than the default per-test budget.
+test("the project's stories pass: every step kind, degraded and recorded LLM modes", {
+  timeout: 600_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), "wa-stories-"));
   try {
     const { code, out } = await stories(["--json", join(dir, "r.json"), "test/stories"]);

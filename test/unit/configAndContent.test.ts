@@ -184,7 +184,11 @@ test("logs never carry phone numbers, CPF or tokens", () => {
 
 test("routing: several agents need agents/routing.yaml; unknown agents and bad choice slots are file:line errors", async () => {
   const root = fileURLToPath(new URL("../..", import.meta.url));
-  assert.deepEqual((await loadContent(root)).routing, { default: "lead_qualification", phoneNumbers: {} });
+  assert.deepEqual((await loadContent(root)).routing, {
+    default: "lead_qualification",
+    phoneNumbers: {},
+    questions: "faq",
+  });
   const demo = fileURLToPath(new URL("../stories/demo", import.meta.url));
   assert.equal((await loadContent(demo)).routing.default, "demo_qualify", "one agent: it is the default");
   const dir = mkdtempSync(join(tmpdir(), "content-"));
