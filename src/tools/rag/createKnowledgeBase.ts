@@ -72,10 +72,14 @@ with words as (
     where k.lexeme = t.lexeme or (length(t.lexeme) >= 5 and k.lexeme like t.lexeme || '%')
   ) d
 ), grps as (
-  -- A word the pages never use counts less: "consigo", "reais" should not sink a real question,
-  -- while a question made only of such words ("vai chover amanhã?") matches nothing anyway.
+  -- A short word the pages never use counts less: "reais", "jogo" should not sink a real question.
+  -- A long one the pages never use ("flamengo", "condicionado") is what the question is about, and
+  -- we know nothing of it: it counts more, so a chunk matching only the small words ("começa",
+  -- "instalação") does not cover the question.
   select grp, max(idf) filter (where not synonym)
-    * case when max(df) filter (where not synonym) = 0 then 0.7 else 1 end as idf
+    * case when max(df) filter (where not synonym) > 0 then 1
+           when max(length(lexeme)) filter (where not synonym) >= 6 then 1.5
+           else 0.7 end as idf
   from stats group by grp
 ), total as (
   select coalesce(sum(idf), 0) as total from grps
