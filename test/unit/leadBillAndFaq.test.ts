@@ -243,3 +243,78 @@ test("a message that answers the question on the table is not treated as a FAQ q
   assert.equal(r.state.slots.city, "Recife");
   assert.ok(!prompts(r.effects[0]).includes("faq.dont_know"));
 });
+
+// Found in review: edge cases of bills and questions.
+test("with the LLM, a stated bill and a contradicting bill in the same turn still go to needs_review", () => {
+  const q = run([{ type: "start" }, say("Maria Souza"), say("Anápolis")]);
+  const r = decideTurn(
+    lead,
+    q.state,
+    [
+      { type: "text", text: "a conta vem uns 200" },
+      {
+        type: "image",
+        text: null,
+        media: { kind: "bill", isBill: true, fields: { amount_due_brl: high(441) }, problems: [] },
+      },
+      { type: "text", text: "é casa" },
+    ],
+    NOW,
+    ctx,
+    { monthly_bill_brl: 200, customer_type: "residential" },
+  );
+  assert.equal(r.state.state, "needs_review");
+  assert.equal(r.state.slots.monthly_bill_brl, 441, "the bill beats what was said");
+});
+
+test("a confirmed medium-confidence value that contradicts what was stated goes to review", () => {
+  const q = run([{ type: "start" }, say("Maria Souza"), say("Anápolis"), say("uns 200 reais")]);
+  const unsure = bill({ amount_due_brl: { value: 441, confidence: "medium" } });
+  const r = run([unsure, say("sim")], q.state);
+  assert.deepEqual(prompts(r.effects[0]), ["lead.bill_read", "lead.bill_confirm"]);
+  assert.equal(r.state.state, "needs_review");
+  assert.match(r.state.review ?? "", /bill stated as 200, bill says 441/);
+});
+
+test("a distributor read from an earlier bill is not 'stated': a second bill replaces it", () => {
+  const q = qualifiedIn("Anápolis", "450");
+  const light = bill({ distributor: high("Light"), amount_due_brl: high(430), state: high("RJ") });
+  const r = run([goias, light], q.state);
+  assert.equal(r.state.slots.distributor, "Light");
+  assert.equal(r.state.review, undefined);
+});
+
+test("a bill sent after an opt-out is read (a real message), and proactive messages stay blocked", () => {
+  const q = qualifiedIn("Anápolis", "450");
+  const out = run([say("PARAR")], q.state);
+  assert.equal(out.state.state, "opted_out");
+  const r = run([goias], out.state);
+  assert.equal(r.state.slots.bill_received, true);
+  assert.ok(prompts(r.effects[0]).includes("lead.bill_read"));
+});
+
+test("a question that also answers the open question gets its answer and the next question", () => {
+  const q = run([{ type: "start" }, say("Maria Souza")]);
+  const r = run(
+    [
+      ask("moro em Recife, tem fidelidade?", {
+        kind: "answer",
+        text: "Só na Enel SP.",
+        source: "Fidelidade",
+      }),
+    ],
+    q.state,
+  );
+  assert.equal(r.state.slots.city, "Recife");
+  assert.deepEqual(prompts(r.effects[0]), ["faq.reply", "lead.ask_bill"]);
+});
+
+test("unreadable twice while not covered asks for a better file again instead of re-entering not_covered", () => {
+  const q = run([{ type: "start" }, say("Maria Souza"), say("Fortaleza")]);
+  assert.equal(q.state.state, "not_covered");
+  const dark = media({ kind: "bill", isBill: true, fields: {}, problems: ["dark"] });
+  const r = run([dark, dark], q.state);
+  assert.equal(r.state.state, "not_covered");
+  assert.deepEqual(outcomes(r.effects[1]), []);
+  assert.deepEqual(prompts(r.effects[1]), ["lead.bill_unreadable"]);
+});

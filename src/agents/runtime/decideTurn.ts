@@ -100,21 +100,22 @@ export function decideTurn(
     take(step.effects);
     return { state: step.state, effects: [...replies, ...others] };
   }
-  if (extracted && Object.keys(extracted).length > 0 && !keywordIntent && !state.done) {
-    // Files (a bill) are read by the media job, not the LLM: they go first, then what the LLM read.
+  // A bill field waiting for "Sim"/"Não" is answered without the LLM: its yes/no is the confirmation.
+  if (extracted && Object.keys(extracted).length > 0 && !keywordIntent && !state.done && !state.confirm) {
+    const step = transition(def, state, { type: "extracted", slots: extracted }, now, ctx);
+    state = step.state;
+    take(step.effects);
+    // Files are read by the media job, not the LLM, and come after what the customer said: the
+    // bill beats it (and a contradiction with it is seen). A transcript was read as text above.
     for (const m of answerable) {
-      if (!m.media || state.done) continue;
+      if (!m.media || m.media.kind === "transcript" || state.done) continue;
       const read = transition(def, state, messageEvent(m), now, ctx);
       state = read.state;
       take(read.effects);
     }
-    if (state.done) return { state, effects: [...replies, ...others] };
-    const step = transition(def, state, { type: "extracted", slots: extracted }, now, ctx);
-    state = step.state;
-    take(step.effects);
     const asked = currentAsk(def, state);
     // Still on a question the LLM could not answer: ask it (again).
-    if (asked && replies.length === 0) replies = [askEffect(def, state, asked, false)];
+    if (!state.done && asked && replies.length === 0) replies = [askEffect(def, state, asked, false)];
     return { state, effects: [...replies, ...others] };
   }
   for (const m of answerable) {

@@ -27,6 +27,35 @@ export type BillPlan =
     };
 
 /**
+ * Whether a bill's value for `field` contradicts what the customer *stated* (not inferred, not read
+ * from an earlier bill): another distributor, or an amount more than `amount_tolerance` away.
+ * Returns the reason, for the review queue.
+ */
+export function contradiction(
+  def: AgentDefinition,
+  s: AgentState,
+  field: string,
+  value: SlotValue,
+): string | undefined {
+  const cfg = def.bill;
+  if (!cfg) return undefined;
+  if (field === "distributor" && cfg.fills.distributor) {
+    const slot = cfg.fills.distributor;
+    const stated = s.slots[slot];
+    const wasStated = stated !== undefined && !s.inferred.includes(slot) && s.bill?.distributor !== stated;
+    if (wasStated && stated !== value)
+      return `distributor stated "${String(stated)}", bill says "${String(value)}"`;
+  }
+  if (field === "amount_due_brl" && cfg.fills.amount_due_brl) {
+    const stated = s.slots[cfg.fills.amount_due_brl];
+    const statedBefore = typeof stated === "number" && s.bill?.amount_due_brl !== stated;
+    if (statedBefore && typeof value === "number" && Math.abs(stated - value) > cfg.amount_tolerance * value)
+      return `bill stated as ${stated}, bill says ${value}`;
+  }
+  return undefined;
+}
+
+/**
  * What a bill (or a file that should have been one) does to the conversation, purely. The
  * operator's `bill` section maps fields to slots and names the prompts; the business rules: a
  * stated distributor other than the bill's, or a stated bill more than `amount_tolerance` away from
@@ -101,25 +130,11 @@ export function planBill(
   slots[cfg.received_slot] = true;
 
   const reasons: string[] = [];
-  const distributorSlot = cfg.fills.distributor;
-  if (distributorSlot) {
-    const stated = s.slots[distributorSlot];
-    const fromBill = slots[distributorSlot];
-    const wasStated = stated !== undefined && !s.inferred.includes(distributorSlot);
-    if (wasStated && fromBill !== undefined && stated !== fromBill)
-      reasons.push(`distributor stated "${String(stated)}", bill says "${String(fromBill)}"`);
-  }
-  const amountSlot = cfg.fills.amount_due_brl;
-  if (amountSlot) {
-    const stated = s.slots[amountSlot];
-    const fromBill = slots[amountSlot];
-    const statedBefore = typeof stated === "number" && s.bill?.amount_due_brl !== stated;
-    if (
-      statedBefore &&
-      typeof fromBill === "number" &&
-      Math.abs(stated - fromBill) > cfg.amount_tolerance * fromBill
-    )
-      reasons.push(`bill stated as ${stated}, bill says ${fromBill}`);
+  for (const field of ["distributor", "amount_due_brl"] as const) {
+    const slot = cfg.fills[field];
+    const value = slot ? slots[slot] : undefined;
+    const conflict = value === undefined ? undefined : contradiction(def, s, field, value);
+    if (conflict) reasons.push(conflict);
   }
   return {
     kind: "read",

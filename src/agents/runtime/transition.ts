@@ -13,7 +13,7 @@ import { derive } from "./derive.ts";
 import type { FaqReply } from "./faqReply.ts";
 import { guards } from "./guards.ts";
 import type { MediaReading } from "./mediaReading.ts";
-import { planBill } from "./planBill.ts";
+import { contradiction, planBill } from "./planBill.ts";
 import { acceptsValue } from "./validateSlot.ts";
 
 export type SlotValue = string | number | boolean;
@@ -107,7 +107,7 @@ export function transition(
   };
   if (s.done) {
     if (event.type === "message" && s.resume && s.state === def.global.opt_out?.to)
-      return afterOptOut(def, s, event.text ?? "", event.messageType, now, ctx);
+      return afterOptOut(def, s, event, now, ctx);
     return { state: s, effects };
   }
   if (event.type === "start") return settle(def, s, effects, ctx, true, false);
@@ -146,8 +146,13 @@ export function transition(
     delete s.confirm;
     const yes = parseYesNo(text);
     if (yes === true) {
+      // Confirmed by the customer, the bill's value still must not contradict what they stated.
+      const conflict = def.bill ? contradiction(def, s, pending.field, pending.value) : undefined;
       setSlot(s, pending.slot, pending.value);
-      return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
+      s = derive(def, { ...s, misses: 0 }, ctx);
+      if (conflict && def.bill)
+        return enterUnlessPassing(def, { ...s, review: conflict }, def.bill.review_state, effects, ctx);
+      return settle(def, s, effects, ctx, false, true);
     }
     if (yes === false) return settle(def, s, effects, ctx, false, true);
   }
@@ -218,6 +223,13 @@ export function transition(
     if (idle && text) effects.push({ type: "reply", prompt: idle, vars: computeVars(def, s) });
     return { state: s, effects };
   }
+  // "moro em Recife, tem fidelidade?": the slot is taken and the question answered too.
+  if (intent === "question" && def.faq && event.answer?.kind === "answer")
+    effects.push({
+      type: "reply",
+      prompt: def.faq.answer,
+      vars: { ...computeVars(def, s), answer: event.answer.text, source: event.answer.source },
+    });
   return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
 }
 
@@ -243,6 +255,15 @@ function applyBill(
     return { state: s, effects };
   }
   if (plan.kind === "review") {
+    if (passingState(def, s, cfg.review_state) === s.state) {
+      // Already where review would lead (not_covered): just ask for a better file again.
+      effects.push({
+        type: "reply",
+        prompt: cfg.prompts.unreadable.default ?? "",
+        vars: computeVars(def, s),
+      });
+      return { state: { ...s, billUnreadable: plan.unreadable }, effects };
+    }
     s = { ...s, billUnreadable: plan.unreadable, review: plan.reason };
     return enterUnlessPassing(def, s, cfg.review_state, effects, ctx);
   }
@@ -282,10 +303,14 @@ function enterUnlessPassing(
   effects: Effect[],
   ctx: TransitionContext,
 ) {
-  const pass = def.states[to]?.next.find((t) =>
+  return enter(def, s, passingState(def, s, to) ?? to, effects, ctx);
+}
+
+/** The state one of `to`'s own transitions would move on to at once, if any. */
+function passingState(def: AgentDefinition, s: AgentState, to: string): string | undefined {
+  return def.states[to]?.next.find((t) =>
     t.when.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false),
-  );
-  return enter(def, s, pass?.to ?? to, effects, ctx);
+  )?.to;
 }
 
 /** Words of an acknowledgement that needs no answer after an opt-out ("ok, obrigado", "tá bom"). */
@@ -304,14 +329,16 @@ const ACK_WORDS = new Set(
 function afterOptOut(
   def: AgentDefinition,
   s: AgentState,
-  text: string,
-  messageType: string | undefined,
+  event: Extract<AgentEvent, { type: "message" }>,
   now: Date,
   ctx: TransitionContext,
 ): { state: AgentState; effects: Effect[] } {
+  const text = event.text ?? "";
   const words = normalizeWords(text);
   const ack = words.split(" ").every((w) => ACK_WORDS.has(w));
-  if (!text.trim() || ack || !/[\p{L}\p{N}]/u.test(words)) return { state: s, effects: [] };
+  // A file (a bill) is a real message, not an acknowledgement.
+  const file = event.media !== undefined && event.media.kind !== "voice";
+  if (!file && (!text.trim() || ack || !/[\p{L}\p{N}]/u.test(words))) return { state: s, effects: [] };
   const resumed: AgentState = { ...s, state: s.resume ?? def.initial, done: false, misses: 0 };
   delete resumed.resume;
   if (detectIntent(text) === "opt_in") {
@@ -320,13 +347,7 @@ function afterOptOut(
       effects.push({ type: "reply", prompt: def.global.opt_in.prompt, vars: computeVars(def, resumed) });
     return settle(def, resumed, effects, ctx, false, true);
   }
-  return transition(
-    def,
-    resumed,
-    { type: "message", text, ...(messageType ? { messageType } : {}) },
-    now,
-    ctx,
-  );
+  return transition(def, resumed, event, now, ctx);
 }
 
 function setSlot(s: AgentState, slot: string, value: SlotValue): void {
