@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
 import { billPromptIds, checkAgent } from "../agents/runtime/checkAgent.ts";
-import { COMPUTED_VARS } from "../agents/runtime/computeVars.ts";
+import { BILL_VARS, COMPUTED_VARS } from "../agents/runtime/computeVars.ts";
 import { guards } from "../agents/runtime/guards.ts";
 import { lineOf, parseAgent } from "./parseAgent.ts";
 import { type Prompt, parsePrompt } from "./parsePrompt.ts";
@@ -92,7 +92,7 @@ export async function loadContent(rootDir: string): Promise<Content> {
     }
     // A prompt may only use the variables the runtime gives it: {{texts}} for free-form answers,
     // the agent's slots and the computed quote (first_name, discount, …) everywhere else.
-    const slotVars = new Set([...Object.keys(def.slots), ...COMPUTED_VARS]);
+    const slotVars = new Set([...Object.keys(def.slots), ...COMPUTED_VARS, ...(def.bill ? BILL_VARS : [])]);
     for (const [name, st] of Object.entries(def.states)) {
       const uses: [string | undefined, Set<string>][] = [
         [st.respond?.prompt, new Set(["texts"])],
@@ -108,9 +108,9 @@ export async function loadContent(rootDir: string): Promise<Content> {
         [def.global.unsupported?.prompt, slotVars],
         [def.global.voice?.prompt, slotVars],
         ...billPromptIds(def).map(([, id]): [string, Set<string>] => [id, slotVars]),
-        ...Object.values(def.faq ?? {}).map((id): [string, Set<string>] => [
+        ...Object.entries(def.faq ?? {}).map(([key, id]): [string, Set<string>] => [
           id,
-          new Set([...slotVars, "answer", "source"]),
+          key === "answer" ? new Set([...slotVars, "answer", "source"]) : slotVars,
         ]),
       ];
       const template = st.template ? templates.get(st.template.name) : undefined;
@@ -177,6 +177,14 @@ export async function loadContent(rootDir: string): Promise<Content> {
     for (const [name, st] of Object.entries(agent.definition.states))
       if (st.switch_to && !agents.has(st.switch_to))
         problems.push(`${agent.file}:1: states.${name}.switch_to: no agent "${st.switch_to}"`);
+      // One hand-over per turn: the agent taken over must not hand over again.
+      else if (
+        st.switch_to &&
+        Object.values(agents.get(st.switch_to)?.definition.states ?? {}).some((x) => x.switch_to)
+      )
+        problems.push(
+          `${agent.file}:1: states.${name}.switch_to: "${st.switch_to}" hands conversations over itself (one hand-over at a time)`,
+        );
   let routing: Routing | undefined;
   const routingPath = join(agentDir, ROUTING_FILE);
   const routingText = await readFile(routingPath, "utf8").catch(() => undefined);

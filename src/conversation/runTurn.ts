@@ -104,7 +104,10 @@ const pendingSchema = z.array(
     received_at: z.coerce.date(),
     sent_at: z.coerce.date(),
     /** The file's processing (bill photo, PDF, voice note): its reading, or still waiting for it. */
-    media: z.object({ status: z.string(), result: z.unknown(), waiting: z.boolean() }).nullable().optional(),
+    media: z
+      .object({ status: z.string(), result: z.unknown(), waiting: z.boolean(), wait_ms: z.number() })
+      .nullable()
+      .optional(),
   }),
 );
 type PendingRow = z.infer<typeof pendingSchema>[number];
@@ -140,7 +143,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
                                                    'sent_at', m.sent_at,
                                                    'media', case when md.id is null then null else json_build_object(
                                                      'status', md.status, 'result', md.result,
-                                                     'waiting', md.status = 'pending' and md.created_at > now() - $2::interval) end)
+                                                     'waiting', md.status = 'pending' and md.created_at > now() - $2::interval,
+                                                     'wait_ms', greatest(0, extract(epoch from md.created_at + $2::interval - now()) * 1000)) end)
                                  order by m.sent_at, m.id)
                    from inbound_messages m left join media md on md.inbound_message_id = m.id
                   where m.conversation_id = c.id and m.processed_at is null) as pending
@@ -156,7 +160,26 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     // media job queues the turn again when it is done.
     const waiting = all.findIndex((r) => r.media?.waiting === true);
     const pending = { rows: waiting === -1 ? all : all.slice(0, waiting) };
-    if (pending.rows.length === 0) return { kind: "waiting_media" };
+    if (pending.rows.length === 0) {
+      // Should the media job die without waking us, this turn still comes back when the file's
+      // wait is over (then the message is answered as a failed download).
+      const waitMs = all[waiting]?.media?.wait_ms ?? MEDIA_WAIT_MAX_MS;
+      await addJob(
+        db,
+        "conversation_turn",
+        { conversationId },
+        { jobKey: `turn:${conversationId}:media`, delayMs: Math.ceil(waitMs) + 1000, maxAttempts: 10 },
+      );
+      return { kind: "waiting_media" };
+    }
+    // A file whose wait is over is answered as failed; its job, should it finish, changes nothing.
+    const stale = pending.rows.filter((r) => r.media?.status === "pending").map((r) => r.id);
+    if (stale.length > 0)
+      await db.query(
+        `update media set status = 'failed', reason = 'the turn stopped waiting', processed_at = now()
+          where status = 'pending' and inbound_message_id = any($1::bigint[])`,
+        [stale],
+      );
     let loaded = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
     if (!loaded) throw new Error("no agent loaded");
     // A conversation that opens with a question starts in the FAQ agent (routing.yaml `questions`).
@@ -229,7 +252,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     // Questions off the script are answered from the knowledge base before the agent decides (the
     // agent stays pure: the answer comes in with the message).
     const answers = new Map<number, FaqReply>();
-    if (deps.answerQuestion && agent.definition.faq) {
+    // A finished conversation (hand-off, opted out for good) says nothing: nothing to look up.
+    if (deps.answerQuestion && agent.definition.faq && !(before.done && !before.resume)) {
       for (const r of pending.rows) {
         if (!r.text?.trim() || detectIntent(r.text) !== "question") continue;
         const started = Date.now();
@@ -238,22 +262,29 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
         log.info({ faq: answer.kind, ms: Date.now() - started }, "faq answer");
       }
     }
+    const turnMessages = pending.rows.map((r) => {
+      const media = mediaOf(r);
+      const answer = answers.get(r.id);
+      return { type: r.type, text: r.text, ...(media ? { media } : {}), ...(answer ? { answer } : {}) };
+    });
     let { state: after, effects: decided } = decideTurn(
       agent.definition,
       before,
-      pending.rows.map((r) => {
-        const media = mediaOf(r);
-        const answer = answers.get(r.id);
-        return { type: r.type, text: r.text, ...(media ? { media } : {}), ...(answer ? { answer } : {}) };
-      }),
+      turnMessages,
       deps.now(),
       { cities: citiesOf(agent.definition, deps.agents) },
       extracted,
       reading?.wantsHuman ?? false,
     );
-    // The agent handed the conversation over (the FAQ to the qualification): the new one starts now.
+    // The agent handed the conversation over (the FAQ to the qualification): the new one starts now
+    // — only if the turn ended in the hand-over state (an opt-out or a request for a person in the
+    // same turn wins).
     const handOver = decided.find((e) => e.type === "switch_agent");
-    const nextAgent = handOver?.type === "switch_agent" ? deps.agents.get(handOver.agent) : undefined;
+    const nextAgent =
+      handOver?.type === "switch_agent" && agent.definition.states[after.state]?.switch_to === handOver.agent
+        ? deps.agents.get(handOver.agent)
+        : undefined;
+    decided = decided.filter((e) => e.type !== "switch_agent");
     if (nextAgent) {
       agent = withPlans(nextAgent);
       const def = agent.definition;
@@ -261,8 +292,10 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       // What the customer already told (the city) carries over to the slots the new agent has.
       const carried = Object.fromEntries(Object.entries(after.slots).filter(([slot]) => slot in def.slots));
       const start = derive(def, { ...initialState(def), slots: carried }, ctx);
-      const started = decideTurn(def, start, [], deps.now(), ctx);
-      decided = [...decided.filter((e) => e.type !== "switch_agent"), ...started.effects];
+      // What the first agent did not answer as a question (a bill, a city) is the new one's to read.
+      const rest = turnMessages.filter((m) => m.media || !(m.text && detectIntent(m.text) === "question"));
+      const started = decideTurn(def, start, rest, deps.now(), ctx);
+      decided = [...decided, ...started.effects];
       after = started.state;
       log.info(
         { from: loaded.definition.id, to: agent.definition.id },

@@ -135,7 +135,7 @@ async function storeMessages(
        returning id),
      media_jobs as (
        select graphile_worker.add_jobs(array(
-         select row('process_media', json_build_object('mediaId', id), null, null, 8, 'media:' || id, null, null)
+         select row('process_media', json_build_object('mediaId', id), null, null, 5, 'media:' || id, null, null)
                   ::graphile_worker.job_spec
            from med order by id)) as added),
      latest as (select conversation_id as id, max(sent_at) as t from ins group by conversation_id),

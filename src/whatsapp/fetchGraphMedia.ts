@@ -114,7 +114,8 @@ export function createGraphMediaFetcher(options: {
     if (size !== undefined && size > options.limits.maxBytes)
       return { ok: false, reason: "too_large", detail: `${size} bytes` };
     const target = new URL(url);
-    const sameAsGraph = target.host === graph.host;
+    // The Graph host itself (a fake in tests, a proxy) is trusted, over the same scheme only.
+    const sameAsGraph = target.host === graph.host && target.protocol === graph.protocol;
     if (!sameAsGraph && (target.protocol !== "https:" || !hostAllowed(target.hostname, options.allowedHosts)))
       return { ok: false, reason: "host_not_allowed", detail: target.host };
 

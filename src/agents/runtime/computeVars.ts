@@ -2,12 +2,9 @@ import type { AgentData, AgentDefinition } from "./agentDefinition.ts";
 import type { AgentState, SlotValue } from "./transition.ts";
 
 /** Variables every prompt and template may use besides the slots. */
-export const COMPUTED_VARS = [
-  "first_name",
-  "discount",
-  "saving",
-  "loyalty",
-  "minimum",
+export const COMPUTED_VARS = ["first_name", "discount", "saving", "loyalty", "minimum"] as const;
+/** Variables of agents with a `bill` section: what the last bill said, a value to confirm. */
+export const BILL_VARS = [
   "bill_distributor",
   "bill_amount",
   "bill_kwh",

@@ -78,6 +78,25 @@ export async function processMedia(
   if (!parsed.success || parsed.data.status !== "pending") return;
   const media = parsed.data;
   const log = deps.logger.child({ conversationId: media.conversation_id, mediaId, kind: media.kind });
+  try {
+    await readMedia(deps, media, log, attempt);
+  } catch (err) {
+    // The last attempt must still wake the turn: the file is answered as failed, never waited on.
+    if (attempt.number < attempt.max) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ err: message }, "media processing failed for good");
+    await settle(deps, media, "failed", { kind: "failed", reason: "processing_failed" }, message);
+  }
+}
+
+/** Download and read one file, then store the reading and wake the turn (settle). */
+async function readMedia(
+  deps: MediaDeps,
+  media: z.infer<typeof rowSchema>,
+  log: Logger,
+  attempt: { number: number; max: number },
+): Promise<void> {
+  const mediaId = media.id;
   const allowed = media.kind === "audio" ? AUDIO_MIMES : BILL_MIMES;
   const finish = (status: string, reading: MediaReading, extra: { reason?: string } = {}) =>
     settle(deps, media, status, reading, extra.reason);
