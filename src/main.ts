@@ -144,18 +144,25 @@ export async function startService(
   }
   const faqInstruction = prompts.get("faq.answer")?.body;
   const answerFaq = kb
-    ? async (question: string): Promise<FaqReply> => {
+    ? async (question: string, options: { llm: boolean }) => {
+        const usage = { promptTokens: 0, completionTokens: 0 };
         const a = await answerQuestion(
           {
             kb,
             minScore: config.FAQ_MIN_SCORE,
-            ...(llm && faqInstruction ? { llm, instruction: faqInstruction } : {}),
+            ...(llm && faqInstruction && options.llm ? { llm, instruction: faqInstruction } : {}),
+            onUsage: (u) => {
+              usage.promptTokens += u.promptTokens;
+              usage.completionTokens += u.completionTokens;
+            },
           },
           question,
         );
-        return a.kind === "answer"
-          ? { kind: "answer", text: a.text, source: a.sources.map((s) => s.title).join("; ") }
-          : { kind: a.kind };
+        const reply: FaqReply =
+          a.kind === "answer"
+            ? { kind: "answer", text: a.text, source: a.sources.map((s) => s.title).join("; ") }
+            : { kind: a.kind };
+        return { reply, usage };
       }
     : undefined;
 

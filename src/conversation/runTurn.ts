@@ -54,8 +54,15 @@ export type TurnDeps = {
   syncLeads?: boolean;
   /** How much of the conversation the LLM sees, and what it may spend. */
   llmPolicy?: LlmPolicy;
-  /** The knowledge base (FAQ): answers questions for agents that have a `faq` section. */
-  answerQuestion?: (question: string) => Promise<FaqReply>;
+  /**
+   * The knowledge base (FAQ): answers questions for agents that have a `faq` section; with
+   * `llm: false` (the conversation's daily cost cap is spent) from the passage alone. Returns the
+   * tokens the LLM used, recorded with the turn.
+   */
+  answerQuestion?: (
+    question: string,
+    options: { llm: boolean },
+  ) => Promise<{ reply: FaqReply; usage: { promptTokens: number; completionTokens: number } }>;
   /**
    * The agent a new conversation that opens with a question starts in (routing.yaml `questions`),
    * given its number and the agent routing gave it; undefined when it keeps its agent (one set
@@ -253,13 +260,20 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     // agent stays pure: the answer comes in with the message).
     const answers = new Map<number, FaqReply>();
     // A finished conversation (hand-off, opted out for good) says nothing: nothing to look up.
+    const faqUsage = { promptTokens: 0, completionTokens: 0 };
     if (deps.answerQuestion && agent.definition.faq && !(before.done && !before.resume)) {
-      for (const r of pending.rows) {
-        if (!r.text?.trim() || detectIntent(r.text) !== "question") continue;
+      const questions = pending.rows.filter((r) => r.text?.trim() && detectIntent(r.text) === "question");
+      const capped =
+        questions.length > 0 &&
+        policy.dailyCapUsd > 0 &&
+        (await spentToday(db, conversationId, deps.now())) >= policy.dailyCapUsd;
+      for (const r of questions) {
         const started = Date.now();
-        const answer = await deps.answerQuestion(r.text);
-        answers.set(r.id, answer);
-        log.info({ faq: answer.kind, ms: Date.now() - started }, "faq answer");
+        const { reply, usage } = await deps.answerQuestion(r.text ?? "", { llm: !capped });
+        faqUsage.promptTokens += usage.promptTokens;
+        faqUsage.completionTokens += usage.completionTokens;
+        answers.set(r.id, reply);
+        log.info({ faq: reply.kind, ms: Date.now() - started, tokens: usage, capped }, "faq answer");
       }
     }
     const turnMessages = pending.rows.map((r) => {
@@ -365,6 +379,23 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       effects,
       deps.now(),
     );
+    if (faqUsage.promptTokens + faqUsage.completionTokens > 0) {
+      await db.query(
+        `insert into llm_usage (conversation_id, turn_id, model, outcome, prompt_tokens, completion_tokens, cost_usd, at)
+         values ($1, $2, $3, 'faq', $4, $5, $6, $7)`,
+        [
+          conversationId,
+          turnId,
+          policy.model,
+          faqUsage.promptTokens,
+          faqUsage.completionTokens,
+          (faqUsage.promptTokens * policy.priceInputPerMTok +
+            faqUsage.completionTokens * policy.priceOutputPerMTok) /
+            1_000_000,
+          deps.now(),
+        ],
+      );
+    }
     if (reading) {
       const cost =
         (reading.usage.promptTokens * policy.priceInputPerMTok +

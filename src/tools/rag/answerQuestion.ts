@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ChatMessage, LlmClient, LlmTool } from "../llm/createLlmClient.ts";
+import type { ChatMessage, LlmClient, LlmTool, Usage } from "../llm/createLlmClient.ts";
 import { ungroundedFacts } from "./checkGrounding.ts";
 import type { KnowledgeBase, Passage } from "./createKnowledgeBase.ts";
 import { detectInjection } from "./detectInjection.ts";
@@ -22,6 +22,8 @@ export type AnswerDeps = {
   instruction?: string;
   /** Relevance (0..1, see createKnowledgeBase) below which the answer is "não sei". */
   minScore?: number;
+  /** Told the tokens of every LLM call (the caller records them against the daily cost cap). */
+  onUsage?: (usage: Usage) => void;
 };
 
 /** Tuned on the public sample and the project's own questions: see `npm run eval:faq`. */
@@ -58,7 +60,7 @@ export async function answerQuestion(deps: AnswerDeps, question: string): Promis
   if (best.score < minScore) return { kind: "dont_know", reason: "no_match" };
   const relevant = retrieval.passages.filter((p) => p.score >= minScore);
   if (!deps.llm || !deps.instruction) return passageAnswer(best);
-  const llm = await askLlm(deps.llm, deps.instruction, question, relevant);
+  const llm = await askLlm(deps.llm, deps.instruction, question, relevant, deps.onUsage);
   if (llm.kind === "failed") return passageAnswer(best);
   if (llm.kind === "not_found") return { kind: "dont_know", reason: "no_match" };
   if (ungroundedFacts(llm.text, relevant.map(sourceText)).length > 0) return passageAnswer(best);
@@ -89,6 +91,7 @@ async function askLlm(
   instruction: string,
   question: string,
   passages: Passage[],
+  onUsage?: (usage: Usage) => void,
 ): Promise<
   { kind: "answer"; text: string; sourceIds: string[] } | { kind: "not_found" } | { kind: "failed" }
 > {
@@ -101,6 +104,7 @@ async function askLlm(
     { role: "user", content: JSON.stringify(data) },
   ];
   const result = await llm.callWithTools({ messages, tools: [answerTool], temperature: 0, maxTokens: 400 });
+  onUsage?.(result.usage);
   if (!result.ok) return { kind: "failed" };
   const call = result.toolCalls.find((c) => c.name === answerTool.name);
   const args = answerArgs.safeParse(call?.args);
