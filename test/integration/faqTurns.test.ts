@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { sendCustomerMessage, waitReplies } from "../helpers/customerMessages.ts";
 import { type FakeGraphApi, startFakeGraphApi } from "../helpers/fakeGraphApi.ts";
 import { startFakeOpenAi } from "../helpers/fakeOpenAi.ts";
-import {
-  startTestService,
-  TEST_ACCESS_TOKEN,
-  type TestService,
-  waitFor,
-} from "../helpers/startTestService.ts";
-import { textWebhook } from "../helpers/webhookPayloads.ts";
+import { startTestService, TEST_ACCESS_TOKEN, type TestService } from "../helpers/startTestService.ts";
 
 // Questions with the shipped agents and knowledge base, and an LLM (a fake OpenAI-compatible
 // server): the FAQ answer's tokens are recorded with the turn and count against the conversation's
@@ -38,19 +33,10 @@ after(async () => {
   await graph.close();
 });
 
-const repliesTo = (customer: string) =>
-  graph.sent
-    .filter((s) => s.body.to === `+${customer}`)
-    .map((s) => {
-      const t = s.body.text;
-      return t && typeof t === "object" && "body" in t ? String(t.body) : "";
-    });
-async function say(customer: string, text: string, n: number): Promise<string[]> {
-  await svc.post(textWebhook({ from: customer, text }));
-  return waitFor(`${n} replies`, async () =>
-    repliesTo(customer).length >= n ? repliesTo(customer) : undefined,
-  );
-}
+const say = async (customer: string, text: string, n: number) => {
+  await sendCustomerMessage(svc, customer, { type: "text", text });
+  return waitReplies(graph, customer, n, 15_000);
+};
 
 test("an opening question is answered by the LLM from the passages, its tokens recorded; then the cap holds", async () => {
   const c = "5581977771234";
