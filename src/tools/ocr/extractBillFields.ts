@@ -286,10 +286,14 @@ function meterRow(lines: readonly BillLine[]): number | undefined {
   for (const nums of numbers)
     for (let i = 0; i + 3 < nums.length; i++) {
       const [a, b, k, c] = [nums[i] ?? 0, nums[i + 1] ?? 0, nums[i + 2] ?? 0, nums[i + 3] ?? 0];
-      if (b > a && k >= 1 && k <= 1000 && (b - a) * k === c && c > 0) return c;
+      // Without the label the whole page is searched, and a blurred photo's garbage ("10 19 1 9") fits
+      // the pattern by chance: there a reading must look like a meter's (3+ digits).
+      if (b > a && k >= 1 && k <= 1000 && (b - a) * k === c && c > 0 && (start >= 0 || a >= 100)) return c;
     }
   // Readings printed apart from the consumption (a PDF text layer's own lines): a pair that differs by
   // a consumption printed in the window.
+  // Only under the label: over a whole page of garbage some pair differs by some number by chance.
+  if (start < 0) return undefined;
   const flat = numbers.flat();
   for (const c of flat)
     if (c > 0 && c < 100000 && flat.some((a) => flat.some((b) => b - a === c && a >= 100 && a !== c)))

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import type { Distributor } from "../../agents/extract/matchDistributor.ts";
 import { foldText } from "./billText.ts";
-import type { OcrPool } from "./createOcrPool.ts";
+import type { OcrPool, OcrPreparation } from "./createOcrPool.ts";
 import { type BillFields, extractBillFields } from "./extractBillFields.ts";
 import { type ImageQuality, imageQuality } from "./imageQuality.ts";
 import { readPdf } from "./readPdf.ts";
@@ -35,6 +35,7 @@ export const KEY_FIELDS = [
   "consumption_kwh",
   "due_date",
 ] as const;
+const WEIGHT = { high: 3, medium: 2, low: 1, missing: 0 } as const;
 /** Mean brightness (0–255) below which a photo is too dark to read. */
 const DARK = 70;
 /** sharp's sharpness estimate below which the text is too blurred (a clean scan is ~5–15, heavy blur < 1.5). */
@@ -63,29 +64,52 @@ export function createBillReader(opts: {
     ms: Math.round(performance.now() - started),
   });
 
-  const fromImages = async (images: Buffer[], started: number, pages: number): Promise<BillResult> => {
+  /** Every page through one preparation: the text joined, the mean confidence; undefined when an image is corrupt. */
+  const ocr = async (images: Buffer[], preparation: OcrPreparation) => {
     const texts: string[] = [];
     const confidences: number[] = [];
-    let quality: ImageQuality | undefined;
     for (const image of images) {
-      try {
-        quality ??= await imageQuality(image);
-        const read = await opts.pool.read(image);
-        texts.push(read.text);
-        confidences.push(read.confidence);
-      } catch {
-        return fail("corrupt", started);
-      }
+      const read = await opts.pool.read(image, preparation);
+      texts.push(read.text);
+      confidences.push(read.confidence);
     }
     const text = texts.join("\n");
-    const reading = extractBillFields(text, opts.distributors);
+    const confidence = confidences.reduce((a, b) => a + b, 0) / Math.max(1, confidences.length);
+    return { text, confidence, reading: extractBillFields(text, opts.distributors) };
+  };
+  /** How well a reading got the key fields: 3 a field read with high confidence, 2 medium, 1 low, 0 missing. */
+  const keyScore = (fields: BillFields) =>
+    KEY_FIELDS.reduce((sum, k) => sum + WEIGHT[fields[k]?.confidence ?? "missing"], 0);
+
+  const fromImages = async (images: Buffer[], started: number, pages: number): Promise<BillResult> => {
+    let quality: ImageQuality | undefined;
+    let best: Awaited<ReturnType<typeof ocr>>;
+    try {
+      const first = images[0];
+      if (first) quality = await imageQuality(first);
+      // Read once as the page comes; only when a key field is missing or failed its checks (a phone
+      // photo: tilt, shadow, small letters) pay for the thorough preparation, and keep the reading
+      // whose key fields are more complete and better confirmed (the first one on a tie).
+      best = await ocr(images, "fast");
+      if (KEY_FIELDS.some((k) => (best.reading.fields[k]?.confidence ?? "low") === "low")) {
+        const second = await ocr(images, "thorough");
+        if (keyScore(second.reading.fields) > keyScore(best.reading.fields))
+          best = {
+            ...second,
+            reading: { ...second.reading, fields: vouched(second.reading.fields, best.reading.fields) },
+          };
+      }
+    } catch {
+      return fail("corrupt", started);
+    }
+    const { text, reading, confidence } = best;
     return {
       ...reading,
       problems: problemsOf(reading.isBill, reading.fields, text, quality),
       source: "ocr",
       pages,
       ms: Math.round(performance.now() - started),
-      ocrConfidence: Math.round(confidences.reduce((a, b) => a + b, 0) / Math.max(1, confidences.length)),
+      ocrConfidence: Math.round(confidence),
     };
   };
 
@@ -120,6 +144,23 @@ export function createBillReader(opts: {
     }
     return fromImages(images, started, pdf.pages.length);
   };
+}
+
+/**
+ * The thorough reading's fields, trusted less: it was needed because the photo is poor, and a value
+ * only it read with a single labelled match ("medium") is as likely a misread (a "9" for "428") as a
+ * reading — so it drops to "low" (the customer is asked) unless the fast reading had the same value.
+ * Values a check confirmed ("high") keep their confidence.
+ */
+function vouched(fields: BillFields, first: BillFields): BillFields {
+  const out: BillFields = { ...fields };
+  for (const k of Object.keys(out) as (keyof BillFields)[]) {
+    const f = out[k];
+    if (f?.confidence !== "medium") continue;
+    if (JSON.stringify(first[k]?.value) === JSON.stringify(f.value)) continue;
+    Object.assign(out, { [k]: { ...f, confidence: "low" } });
+  }
+  return out;
 }
 
 /** Why a document is not usable, most specific reason first; empty when every key field was read. */
