@@ -220,3 +220,46 @@ function encryptedPdf(): Buffer {
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt 4 0 R /ID [<${"01".repeat(16)}> <${"01".repeat(16)}>] >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, "latin1");
 }
+
+/** A PDF of `n` pages, each with a line of bill-like text (every page shares one content stream). */
+function manyPagePdf(n: number): Buffer {
+  const text = "Conta de energia eletrica - total a pagar R$ 123,45 - vencimento 10/10/2026";
+  const content = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    `<< /Type /Pages /Kids [${Array.from({ length: n }, (_, i) => `${5 + i} 0 R`).join(" ")}] /Count ${n} >>`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    ...Array.from(
+      { length: n },
+      () =>
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+    ),
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  out += offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("");
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, "latin1");
+}
+
+test("a decompression bomb is refused and a 5,000-page PDF is read only up to its first pages", async () => {
+  // A valid, blank 7000x7000 PNG: a few hundred kilobytes, 49 million pixels decoded.
+  const png = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: "#fff" } })
+    .grayscale()
+    .png({ compressionLevel: 9 })
+    .toBuffer();
+  assert.ok(png.length < 1_000_000, `${png.length} bytes`);
+  const bomb = await read({ bytes: png, mimeType: "image/png" });
+  assert.deepEqual(bomb.problems, ["corrupt"]);
+  const long = await read({ bytes: manyPagePdf(5000), mimeType: "application/pdf" });
+  assert.equal(long.source, "pdf_text");
+  assert.equal(long.pages, 2, "only maxPdfPages pages are read");
+  assert.equal(long.fields.amount_due_brl?.value, 123.45);
+});

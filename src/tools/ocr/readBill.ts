@@ -43,6 +43,9 @@ const BLURRED = 1.5;
 /** Labels every bill prints near its key fields: missing ones mean the photo cut them off. */
 const KEY_LABELS = [/venc/, /total|pagar|valor/, /kwh|consumo/, /instala|unidade consumidora|\buc\b|cliente/];
 
+/** Largest image decoded (48 MP: any phone camera; a decompression bomb is refused as corrupt). */
+const MAX_IMAGE_PIXELS = 48_000_000;
+
 /**
  * Reads a customer's bill — a photo (JPEG, PNG, WebP) or a PDF — into validated fields. PDFs use their
  * text layer when they have one; scanned pages (only an image) are OCR'd, and only the first
@@ -118,8 +121,9 @@ export function createBillReader(opts: {
     const type = mimeType.split(";")[0]?.trim().toLowerCase() ?? "";
     if (IMAGE_TYPES.has(type)) {
       try {
-        // Decoding the header and the pixels catches truncated and garbage files before OCR.
-        await sharp(bytes, { failOn: "error" }).stats();
+        // Decoding the header and the pixels catches truncated and garbage files before OCR. The
+        // pixel bound comes first: a small PNG can declare 16000x16000 pixels (a gigabyte decoded).
+        await sharp(bytes, { failOn: "error", limitInputPixels: MAX_IMAGE_PIXELS }).stats();
       } catch {
         return fail("corrupt", started);
       }

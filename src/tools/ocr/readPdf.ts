@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import { extractImages, extractTextItems, getDocumentProxy } from "unpdf";
+import { extractImages, getDocumentProxy } from "unpdf";
 
 export type PdfPage = { text: string } | { image: Buffer } | { empty: true };
 export type PdfRead =
@@ -25,10 +25,10 @@ export async function readPdf(bytes: Buffer, maxPages: number): Promise<PdfRead>
   }
   try {
     const count = Math.min(pdf.numPages, maxPages);
-    const { items } = await extractTextItems(pdf);
     const pages: PdfPage[] = [];
     for (let n = 1; n <= count; n++) {
-      const text = linesOf(items[n - 1] ?? []);
+      // Page by page: a 20,000-page upload costs what its first pages cost, never the whole file.
+      const text = linesOf(await pageItems(pdf, n));
       if (text.replace(/\s/g, "").length >= MIN_TEXT_CHARS) {
         pages.push({ text });
         continue;
@@ -58,6 +58,24 @@ export async function readPdf(bytes: Buffer, maxPages: number): Promise<PdfRead>
 }
 
 type Item = { str: string; x: number; y: number; width: number; height: number };
+
+/** One page's text items with their position (the transform's translation), as pdf.js lays them. */
+async function pageItems(pdf: Awaited<ReturnType<typeof getDocumentProxy>>, n: number): Promise<Item[]> {
+  const content = await (await pdf.getPage(n)).getTextContent();
+  return content.items.flatMap((item) =>
+    "str" in item
+      ? [
+          {
+            str: item.str,
+            x: item.transform[4] ?? 0,
+            y: item.transform[5] ?? 0,
+            width: item.width,
+            height: item.height,
+          },
+        ]
+      : [],
+  );
+}
 
 /**
  * The page's text in reading order: when a vertical gutter splits the page into a sidebar and a main
