@@ -1,6 +1,14 @@
 import { z } from "zod";
 
 /**
+ * Identifiers we index (phone number ids, wamids, wa_ids, user ids) are short in Meta's payloads
+ * (15–70 characters); a huge one cannot be indexed by PostgreSQL (a btree row tops out near 2.7 kB),
+ * so it would fail the whole batch and Meta would re-deliver it forever. Bounded here, a change
+ * carrying one is stored raw as unrecognised and acknowledged.
+ */
+const id = z.string().max(256);
+
+/**
  * Lenient schemas for Meta's webhook envelope: only the fields we route on are required, and every
  * object keeps unknown keys, because Meta adds fields without notice and nothing may be dropped.
  */
@@ -22,21 +30,21 @@ export const envelopeSchema = z.looseObject({
 
 export const metadataSchema = z.looseObject({
   display_phone_number: z.string().optional(),
-  phone_number_id: z.string(),
+  phone_number_id: id,
 });
 
 export const contactSchema = z.looseObject({
   profile: z.looseObject({ name: z.string().optional() }).optional(),
-  wa_id: z.string().optional(),
-  user_id: z.string().optional(),
+  wa_id: id.optional(),
+  user_id: id.optional(),
 });
 
 export const messageSchema = z.looseObject({
-  id: z.string().min(1),
-  type: z.string().min(1),
+  id: id.min(1),
+  type: z.string().min(1).max(64),
   timestamp: z.string().optional(),
-  from: z.string().optional(),
-  from_user_id: z.string().optional(),
+  from: id.optional(),
+  from_user_id: id.optional(),
   text: z.looseObject({ body: z.string() }).optional(),
   button: z.looseObject({ text: z.string().optional(), payload: z.string().optional() }).optional(),
   interactive: z
@@ -52,10 +60,10 @@ export const messageSchema = z.looseObject({
 });
 
 export const statusSchema = z.looseObject({
-  id: z.string().min(1),
-  status: z.string().min(1),
+  id: id.min(1),
+  status: z.string().min(1).max(64),
   timestamp: z.string().optional(),
-  recipient_id: z.string().optional(),
+  recipient_id: id.optional(),
   biz_opaque_callback_data: z.string().optional(),
   errors: z.array(z.unknown()).optional(),
 });

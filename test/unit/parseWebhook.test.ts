@@ -153,3 +153,34 @@ test("a missing or absurd timestamp falls back to the receipt time", () => {
   msg.timestamp = "not-a-number";
   assert.equal(parseWebhook(body, NOW).messages[0]?.sentAt.toISOString(), NOW.toISOString());
 });
+
+test("identifiers too long to index are not taken as messages: the change is unrecognised (found by the fuzz suite)", () => {
+  const body = (phoneNumberId: string, from: string) => ({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "1",
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "1", phone_number_id: phoneNumberId },
+              contacts: [{ profile: { name: "T" }, wa_id: from }],
+              messages: [
+                { from, id: "wamid.x1", timestamp: "1697043473", type: "text", text: { body: "oi" } },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const now = new Date();
+  const huge = parseWebhook(body("x".repeat(5000), "5581999990001"), now);
+  assert.equal(huge.messages.length, 0);
+  assert.equal(huge.changes[0]?.kind, "unrecognised");
+  const longSender = parseWebhook(body("106540352242922", "9".repeat(5000)), now);
+  assert.equal(longSender.messages.length, 0);
+  assert.equal(parseWebhook(body("106540352242922", "5581999990001"), now).messages.length, 1);
+});
