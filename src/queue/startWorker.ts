@@ -11,6 +11,9 @@ import {
 import type pg from "pg";
 import type { Logger } from "pino";
 
+/** How long a runner that hit a fatal error may take to shut down before a new one replaces it. */
+const FATAL_GRACE_MS = 5000;
+
 export type WorkerHandle = {
   runner: Runner;
   running: () => boolean;
@@ -38,9 +41,11 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   let stopped = false;
   // Our own emitter, so events fired while run() starts (the pool's creation) are seen too.
   const events: WorkerEvents = new EventEmitter();
+  let currentPool = "";
   events.on("pool:create", ({ workerPool }) => {
     // With a local queue, jobs are locked under the pool's id, not a worker's.
     workerIds.add(workerPool.id);
+    currentPool = workerPool.id;
   });
   events.on("worker:create", ({ worker }) => {
     workerIds.add(worker.workerId);
@@ -83,31 +88,42 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       }),
     });
 
+  let onFatal: () => void = () => undefined;
+  // Only the current runner's pool: a late error of a replaced one must not restart a healthy runner.
+  events.on("pool:fatalError", ({ workerPool }) => {
+    if (workerPool.id === currentPool) onFatal();
+  });
   let runner = await startRunner();
   // graphile-worker stops its whole runner when it cannot record a job's failure (the database
   // went away mid-job): the process would live on and run nothing. Start a new runner instead,
   // and forget the old one's ids: its jobs stay locked under ids nobody beats for any more, so
   // the sweep below frees them after staleAfterMs, exactly as for a killed process.
   const supervise = (current: Runner): void => {
-    void current.promise
-      .catch(() => undefined)
-      .then(async () => {
+    // A fatal error (jobs it could not complete or fail with the database down) makes the pool shut
+    // down; that shutdown can itself hang on the lost database, leaving `promise` pending and the
+    // process running nothing. After a grace period the runner is treated as dead either way.
+    const fatal = new Promise<void>((resolve) => {
+      onFatal = () => setTimeout(resolve, FATAL_GRACE_MS).unref();
+    });
+    void Promise.race([current.promise.catch(() => undefined), fatal]).then(async () => {
+      onFatal = () => undefined;
+      if (stopped) return;
+      void current.stop().catch(() => undefined);
+      workerIds.clear();
+      logger.error("job runner stopped on its own (database lost?); starting a new one");
+      for (let attempt = 1; !stopped; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
         if (stopped) return;
-        workerIds.clear();
-        logger.error("job runner stopped on its own (database lost?); starting a new one");
-        for (let attempt = 1; !stopped; attempt++) {
-          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
-          if (stopped) return;
-          try {
-            runner = await startRunner();
-            logger.warn({ attempt }, "job runner restarted");
-            supervise(runner);
-            return;
-          } catch (err) {
-            logger.warn({ attempt, err: String(err) }, "job runner restart failed; retrying");
-          }
+        try {
+          runner = await startRunner();
+          logger.warn({ attempt }, "job runner restarted");
+          supervise(runner);
+          return;
+        } catch (err) {
+          logger.warn({ attempt, err: String(err) }, "job runner restart failed; retrying");
         }
-      });
+      }
+    });
   };
   supervise(runner);
 
