@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { withTransaction } from "../../db/withTransaction.ts";
 import { chunkPage, stripMarkdown } from "./chunkPage.ts";
 import { foldText, wordsOf } from "./foldText.ts";
 import type { Knowledge } from "./loadKnowledge.ts";
@@ -36,21 +37,13 @@ export async function indexKnowledge(
       body: stripMarkdown(c.text),
     })),
   );
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
+  const summary = { pages: knowledge.pages.length, chunks: chunks.length };
+  return withTransaction(pool, async (client) => {
     await client.query("select pg_advisory_xact_lock($1)", [INDEX_LOCK_ID]);
     const { rows } = await client.query<{ content_hash: string }>("select content_hash from knowledge_state");
     const vectors = options.embed !== undefined && (await hasTable(client, "knowledge_vectors"));
     if (!options.force && rows[0]?.content_hash === hash) {
-      await client.query("commit");
-      return {
-        indexed: false,
-        pages: knowledge.pages.length,
-        chunks: chunks.length,
-        vectors,
-        ms: elapsed(started),
-      };
+      return { indexed: false, ...summary, vectors, ms: elapsed(started) };
     }
     await client.query("delete from knowledge_pages");
     await client.query("delete from knowledge_terms");
@@ -58,7 +51,7 @@ export async function indexKnowledge(
     await client.query("delete from knowledge_lexemes");
     await client.query(
       `insert into knowledge_pages (id, title, updated, file)
-       select * from unnest($1::text[], $2::text[], $3::date[], $4::text[])`,
+         select * from unnest($1::text[], $2::text[], $3::date[], $4::text[])`,
       [
         knowledge.pages.map((p) => p.id),
         knowledge.pages.map((p) => p.title),
@@ -68,14 +61,14 @@ export async function indexKnowledge(
     );
     const inserted = await client.query<{ id: string }>(
       `insert into knowledge_chunks (page_id, ord, title, heading, body, folded_heading, tsv)
-       select page_id, ord, title, heading, body, folded_heading,
-              setweight(to_tsvector('portuguese', title), 'A') ||
-              setweight(to_tsvector('portuguese', heading), 'B') ||
-              setweight(to_tsvector('portuguese', body), 'D')
-       from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
-         as c(page_id, ord, title, heading, body, folded_heading)
-       order by page_id, ord
-       returning id`,
+         select page_id, ord, title, heading, body, folded_heading,
+                setweight(to_tsvector('portuguese', title), 'A') ||
+                setweight(to_tsvector('portuguese', heading), 'B') ||
+                setweight(to_tsvector('portuguese', body), 'D')
+         from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
+           as c(page_id, ord, title, heading, body, folded_heading)
+         order by page_id, ord
+         returning id`,
       [
         chunks.map((c) => c.pageId),
         chunks.map((c) => c.ord),
@@ -103,10 +96,10 @@ export async function indexKnowledge(
     const groupWords = knowledge.synonyms.flatMap((g) => g.flatMap((w) => [w, foldText(w)]));
     await client.query(
       `insert into knowledge_synonyms (group_id, lexeme)
-       select s.group_id, l.lexeme
-       from unnest($1::int[], $2::text[]) as s(group_id, word)
-         cross join lateral unnest(to_tsvector('portuguese', s.word)) as l
-       on conflict do nothing`,
+         select s.group_id, l.lexeme
+         from unnest($1::int[], $2::text[]) as s(group_id, word)
+           cross join lateral unnest(to_tsvector('portuguese', s.word)) as l
+         on conflict do nothing`,
       [groupIds, groupWords],
     );
     if (vectors && options.embed) {
@@ -124,24 +117,12 @@ export async function indexKnowledge(
     }
     await client.query(
       `insert into knowledge_state (content_hash, pages, chunks) values ($1, $2, $3)
-       on conflict (singleton) do update set content_hash = excluded.content_hash, pages = excluded.pages,
-         chunks = excluded.chunks, indexed_at = now()`,
-      [hash, knowledge.pages.length, chunks.length],
+         on conflict (singleton) do update set content_hash = excluded.content_hash, pages = excluded.pages,
+           chunks = excluded.chunks, indexed_at = now()`,
+      [hash, summary.pages, summary.chunks],
     );
-    await client.query("commit");
-    return {
-      indexed: true,
-      pages: knowledge.pages.length,
-      chunks: chunks.length,
-      vectors,
-      ms: elapsed(started),
-    };
-  } catch (err) {
-    await client.query("rollback").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return { indexed: true, ...summary, vectors, ms: elapsed(started) };
+  });
 }
 
 export async function hasTable(client: pg.ClientBase | pg.Pool, name: string): Promise<boolean> {
