@@ -1,6 +1,7 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { z } from "zod";
 import { afterCall, type Breaker, type BreakerConfig, beforeCall, closedBreaker } from "./circuitBreaker.ts";
+import { createOpenAiClient } from "./createOpenAiClient.ts";
 
 export type LlmTool = { name: string; description: string; schema: z.ZodObject };
 export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
@@ -58,12 +59,7 @@ const completionSchema = z.object({
  * circuit breaker sends turns straight to degraded mode while the provider keeps failing.
  */
 export function createLlmClient(options: LlmClientOptions): LlmClient {
-  const openai = new OpenAI({
-    baseURL: options.baseUrl,
-    apiKey: options.apiKey,
-    maxRetries: 0,
-    timeout: options.timeoutMs,
-  });
+  const openai = createOpenAiClient(options);
   const now = options.now ?? Date.now;
   let breaker = closedBreaker;
 

@@ -1,5 +1,5 @@
-import OpenAI from "openai";
 import { z } from "zod";
+import { createOpenAiClient } from "../llm/createOpenAiClient.ts";
 
 const embeddingsSchema = z.object({
   data: z.array(z.object({ index: z.number().int().min(0), embedding: z.array(z.number()) })),
@@ -16,12 +16,7 @@ export function createEmbedder(options: {
   model: string;
   timeoutMs: number;
 }): (texts: string[]) => Promise<number[][]> {
-  const client = new OpenAI({
-    baseURL: options.baseUrl,
-    apiKey: options.apiKey ?? "unused",
-    timeout: options.timeoutMs,
-    maxRetries: 1,
-  });
+  const client = createOpenAiClient({ ...options, maxRetries: 1 });
   return async (texts) => {
     if (texts.length === 0) return [];
     const raw: unknown = await client.embeddings.create({ model: options.model, input: texts });

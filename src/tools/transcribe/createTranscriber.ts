@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import OpenAI, { APIConnectionTimeoutError, APIError, toFile } from "openai";
+import { APIConnectionTimeoutError, APIError, toFile } from "openai";
 import { z } from "zod";
+import { createOpenAiClient } from "../llm/createOpenAiClient.ts";
 import { oggDurationSec } from "./oggDurationSec.ts";
 
 export type Transcription = { text: string; ms: number; durationSec?: number };
@@ -64,13 +65,7 @@ const responseSchema = z.object({
  * on the format. One retry on 429 when the provider's wait fits the time left. Never throws.
  */
 export function createTranscriber(options: TranscriberOptions): Transcriber {
-  const openai = new OpenAI({
-    baseURL: options.baseUrl,
-    // The SDK refuses to start without a key; a server that needs none ignores the header.
-    apiKey: options.apiKey ?? "unused",
-    maxRetries: 0,
-    timeout: options.timeoutMs,
-  });
+  const openai = createOpenAiClient(options);
   const language = options.language ?? "pt";
   const responseFormat = options.responseFormat ?? "verbose_json";
   const tooLong = (sec: number, source: string): TranscribeResult => ({

@@ -1,5 +1,6 @@
-import OpenAI, { APIConnectionTimeoutError } from "openai";
+import { APIConnectionTimeoutError } from "openai";
 import { z } from "zod";
+import { createOpenAiClient } from "../llm/createOpenAiClient.ts";
 
 export type VisionField =
   | "distributor"
@@ -117,13 +118,7 @@ const completionSchema = z.object({
  * fields not asked about are ignored. Never throws; no retries (it is optional, OCR stands alone).
  */
 export function createVisionCheck(options: VisionCheckOptions): VisionCheck {
-  const openai = new OpenAI({
-    baseURL: options.baseUrl,
-    // The SDK refuses to start without a key; a local server that needs none ignores the header.
-    apiKey: options.apiKey ?? "unused",
-    maxRetries: 0,
-    timeout: options.timeoutMs,
-  });
+  const openai = createOpenAiClient(options);
 
   return async ({ image, mimeType, fields }) => {
     const type = (mimeType.split(";")[0] ?? "").trim().toLowerCase();
