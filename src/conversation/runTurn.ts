@@ -111,10 +111,7 @@ const pendingSchema = z.array(
     received_at: z.coerce.date(),
     sent_at: z.coerce.date(),
     /** The file's processing (bill photo, PDF, voice note): its reading, or still waiting for it. */
-    media: z
-      .object({ status: z.string(), result: z.unknown(), waiting: z.boolean(), wait_ms: z.number() })
-      .nullable()
-      .optional(),
+    media: z.object({ status: z.string(), result: z.unknown(), wait_ms: z.number() }).nullable().optional(),
   }),
 );
 type PendingRow = z.infer<typeof pendingSchema>[number];
@@ -150,7 +147,6 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
                                                    'sent_at', m.sent_at,
                                                    'media', case when md.id is null then null else json_build_object(
                                                      'status', md.status, 'result', md.result,
-                                                     'waiting', md.status = 'pending' and md.created_at > now() - $2::interval,
                                                      'wait_ms', greatest(0, extract(epoch from md.created_at + $2::interval - now()) * 1000)) end)
                                  order by m.sent_at, m.id)
                    from inbound_messages m left join media md on md.inbound_message_id = m.id
@@ -165,7 +161,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     if (all.length === 0) return { kind: "nothing_pending" };
     // A file still being read holds its message and every later one: answers stay in order. The
     // media job queues the turn again when it is done.
-    const waiting = all.findIndex((r) => r.media?.waiting === true);
+    const waiting = all.findIndex((r) => r.media?.status === "pending" && r.media.wait_ms > 0);
     const pending = { rows: waiting === -1 ? all : all.slice(0, waiting) };
     if (pending.rows.length === 0) {
       // Should the media job die without waking us, this turn still comes back when the file's
@@ -215,6 +211,10 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     );
     const systemPrompt = deps.prompts.get("llm.extract");
     const policy = deps.llmPolicy ?? DEFAULT_POLICY;
+    // Today's LLM spend, read once per turn (the interpretation and the FAQ both ask).
+    let spent: Promise<number> | undefined;
+    const spend = () => (spent ??= spentToday(db, conversationId, deps.now()));
+    const capReached = async () => policy.dailyCapUsd > 0 && (await spend()) >= policy.dailyCapUsd;
     let extracted: Interpretation["slots"] | undefined;
     let reading: Interpretation | undefined;
     if (
@@ -224,10 +224,9 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       !before.done &&
       Object.keys(agent.definition.slots).length > 0
     ) {
-      const spent = policy.dailyCapUsd > 0 ? await spentToday(db, conversationId, deps.now()) : 0;
-      if (policy.dailyCapUsd > 0 && spent >= policy.dailyCapUsd) {
+      if (await capReached()) {
         log.warn(
-          { spentUsd: spent, capUsd: policy.dailyCapUsd },
+          { spentUsd: await spend(), capUsd: policy.dailyCapUsd },
           "llm daily cost cap reached; degraded mode",
         );
       } else {
@@ -263,10 +262,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     const faqUsage = { promptTokens: 0, completionTokens: 0 };
     if (deps.answerQuestion && agent.definition.faq && !(before.done && !before.resume)) {
       const questions = pending.rows.filter((r) => r.text?.trim() && detectIntent(r.text) === "question");
-      const capped =
-        questions.length > 0 &&
-        policy.dailyCapUsd > 0 &&
-        (await spentToday(db, conversationId, deps.now())) >= policy.dailyCapUsd;
+      const capped = questions.length > 0 && (await capReached());
       for (const r of questions) {
         const started = Date.now();
         const { reply, usage } = await deps.answerQuestion(r.text ?? "", { llm: !capped });
@@ -379,43 +375,9 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       effects,
       deps.now(),
     );
-    if (faqUsage.promptTokens + faqUsage.completionTokens > 0) {
-      await db.query(
-        `insert into llm_usage (conversation_id, turn_id, model, outcome, prompt_tokens, completion_tokens, cost_usd, at)
-         values ($1, $2, $3, 'faq', $4, $5, $6, $7)`,
-        [
-          conversationId,
-          turnId,
-          policy.model,
-          faqUsage.promptTokens,
-          faqUsage.completionTokens,
-          (faqUsage.promptTokens * policy.priceInputPerMTok +
-            faqUsage.completionTokens * policy.priceOutputPerMTok) /
-            1_000_000,
-          deps.now(),
-        ],
-      );
-    }
-    if (reading) {
-      const cost =
-        (reading.usage.promptTokens * policy.priceInputPerMTok +
-          reading.usage.completionTokens * policy.priceOutputPerMTok) /
-        1_000_000;
-      await db.query(
-        `insert into llm_usage (conversation_id, turn_id, model, outcome, prompt_tokens, completion_tokens, cost_usd, at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          conversationId,
-          turnId,
-          policy.model,
-          reading.outcome,
-          reading.usage.promptTokens,
-          reading.usage.completionTokens,
-          cost,
-          deps.now(),
-        ],
-      );
-    }
+    const usage = { db, policy, conversationId, turnId, at: deps.now() };
+    if (faqUsage.promptTokens + faqUsage.completionTokens > 0) await recordUsage(usage, "faq", faqUsage);
+    if (reading) await recordUsage(usage, reading.outcome, reading.usage);
     const recipient = conversation.customer_wa_id ?? conversation.customer_user_id;
     const replies = decision.replies.flatMap(splitLongText);
     // Should the window close before these go out, the agent's outside-window template replaces them.
@@ -608,6 +570,32 @@ async function recordEffects(db: pg.PoolClient, turn: TurnRef, effects: Effect[]
       ]);
     }
   }
+}
+
+/** One LLM call's (or a turn's FAQ calls') tokens and cost, counted against the daily cap. */
+async function recordUsage(
+  turn: { db: pg.PoolClient; policy: LlmPolicy; conversationId: number; turnId: number; at: Date },
+  outcome: string,
+  tokens: { promptTokens: number; completionTokens: number },
+): Promise<void> {
+  const { policy } = turn;
+  const cost =
+    (tokens.promptTokens * policy.priceInputPerMTok + tokens.completionTokens * policy.priceOutputPerMTok) /
+    1_000_000;
+  await turn.db.query(
+    `insert into llm_usage (conversation_id, turn_id, model, outcome, prompt_tokens, completion_tokens, cost_usd, at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      turn.conversationId,
+      turn.turnId,
+      policy.model,
+      outcome,
+      tokens.promptTokens,
+      tokens.completionTokens,
+      cost,
+      turn.at,
+    ],
+  );
 }
 
 /** Spend of the conversation's LLM calls since midnight in São Paulo (the clock passed in). */
