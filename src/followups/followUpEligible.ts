@@ -1,5 +1,5 @@
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
-import { guards } from "../agents/runtime/guards.ts";
+import { allHold } from "../agents/runtime/guards.ts";
 import type { AgentState } from "../agents/runtime/transition.ts";
 
 /** Whether the agent's follow-up applies to a conversation in this state (pure). */
@@ -8,5 +8,5 @@ export function followUpEligible(def: AgentDefinition, s: AgentState): boolean {
   if (!rule || s.done) return false;
   const conditions = rule.in_states[s.state];
   if (conditions === undefined) return false;
-  return conditions.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false);
+  return allHold(conditions, s, def.data);
 }

@@ -46,3 +46,12 @@ export const guards: Record<string, Guard> = {
   bill_meets_minimum: (s, _a, data) => (billVsMinimum(s, data) ?? -1) >= 0,
   bill_below_minimum: (s, _a, data) => (billVsMinimum(s, data) ?? 0) < 0,
 };
+
+/** Whether every guard of a `when` list holds; an unknown guard never does (content checks reject it). */
+export function allHold(
+  when: readonly { guard: string; args: Record<string, string | number | boolean> }[],
+  s: AgentState,
+  data: AgentData,
+): boolean {
+  return when.every((g) => guards[g.guard]?.(s, g.args, data) ?? false);
+}

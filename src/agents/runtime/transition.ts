@@ -11,7 +11,7 @@ import type { AgentDefinition, AskDefinition, SlotSpec } from "./agentDefinition
 import { computeVars, leadDetails } from "./computeVars.ts";
 import { derive } from "./derive.ts";
 import type { FaqReply } from "./faqReply.ts";
-import { guards } from "./guards.ts";
+import { allHold } from "./guards.ts";
 import type { MediaReading } from "./mediaReading.ts";
 import { contradiction, planBill } from "./planBill.ts";
 import { acceptsValue } from "./validateSlot.ts";
@@ -189,19 +189,7 @@ export function transition(
   if (filled.length === 0) {
     if (intent === "question" && def.faq && event.answer) {
       // Answered from the knowledge base; the flow resumes with the question it was on.
-      const a = event.answer;
-      const vars = computeVars(def, s);
-      if (a.kind === "answer")
-        effects.push({
-          type: "reply",
-          prompt: def.faq.answer,
-          vars: { ...vars, answer: a.text, source: a.source },
-        });
-      else if (a.kind === "dont_know") {
-        effects.push({ type: "attention", reason: "question not in the knowledge base", text });
-        effects.push({ type: "reply", prompt: def.faq.dont_know, vars });
-      } else
-        effects.push({ type: "reply", prompt: a.kind === "refuse" ? def.faq.refuse : def.faq.clarify, vars });
+      effects.push(...faqEffects(def.faq, computeVars(def, s), event.answer, text));
       if (asked) effects.push(askEffect(def, s, asked, false));
       return { state: s, effects };
     }
@@ -225,12 +213,35 @@ export function transition(
   }
   // "moro em Recife, tem fidelidade?": the slot is taken and the question answered too.
   if (intent === "question" && def.faq && event.answer?.kind === "answer")
-    effects.push({
-      type: "reply",
-      prompt: def.faq.answer,
-      vars: { ...computeVars(def, s), answer: event.answer.text, source: event.answer.source },
-    });
+    effects.push(...faqEffects(def.faq, computeVars(def, s), event.answer, text));
   return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
+}
+
+/**
+ * What the knowledge base's answer says to the customer: the answer with its source, "não sei"
+ * (and a flag for a person), a refusal, or a request to say more.
+ */
+function faqEffects(
+  faq: NonNullable<AgentDefinition["faq"]>,
+  vars: Record<string, string>,
+  answer: FaqReply,
+  text: string,
+): Effect[] {
+  switch (answer.kind) {
+    case "answer":
+      return [
+        { type: "reply", prompt: faq.answer, vars: { ...vars, answer: answer.text, source: answer.source } },
+      ];
+    case "dont_know":
+      return [
+        { type: "attention", reason: "question not in the knowledge base", text },
+        { type: "reply", prompt: faq.dont_know, vars },
+      ];
+    case "refuse":
+      return [{ type: "reply", prompt: faq.refuse, vars }];
+    case "clarify":
+      return [{ type: "reply", prompt: faq.clarify, vars }];
+  }
 }
 
 /**
@@ -308,9 +319,12 @@ function enterUnlessPassing(
 
 /** The state one of `to`'s own transitions would move on to at once, if any. */
 function passingState(def: AgentDefinition, s: AgentState, to: string): string | undefined {
-  return def.states[to]?.next.find((t) =>
-    t.when.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false),
-  )?.to;
+  return nextOf(def, to, s)?.to;
+}
+
+/** The first transition of state `name` whose guards all hold for `s`. */
+function nextOf(def: AgentDefinition, name: string, s: AgentState) {
+  return def.states[name]?.next.find((t) => allHold(t.when, s, def.data));
 }
 
 /** Words of an acknowledgement that needs no answer after an opt-out ("ok, obrigado", "tá bom"). */
@@ -364,10 +378,7 @@ function justAskedOptional(def: AgentDefinition, s: AgentState): AskDefinition |
 /** The question the state is on: its first unanswered one whose conditions hold. */
 export function currentAsk(def: AgentDefinition, s: AgentState): AskDefinition | undefined {
   return def.states[s.state]?.ask.find(
-    (a) =>
-      s.slots[a.slot] === undefined &&
-      !s.asked.includes(a.slot) &&
-      a.when.every((g) => guards[g.guard]?.(s, g.args, def.data) ?? false),
+    (a) => s.slots[a.slot] === undefined && !s.asked.includes(a.slot) && allHold(a.when, s, def.data),
   );
 }
 
@@ -391,9 +402,7 @@ function settle(
     const node = def.states[state.state];
     if (!node) throw new Error(`unknown state ${state.state}`);
     if (node.final) return { state: { ...state, done: true }, effects };
-    const next = node.next.find((t) =>
-      t.when.every((g) => guards[g.guard]?.(state, g.args, def.data) ?? false),
-    );
+    const next = nextOf(def, state.state, state);
     if (next && next.to !== state.state) {
       state = { ...state, state: next.to, misses: 0, asked: [] };
       entered = true;
