@@ -344,10 +344,6 @@ export async function startService(
             { number: helpers.job.attempts, max: helpers.job.max_attempts },
           );
         },
-        purge_media: async () => {
-          const purged = await purgeExpiredMedia(pool);
-          if (purged > 0) logger.info({ purged }, "expired media deleted");
-        },
         send_message: async (payload) => {
           const { outboxId } = sendPayload.parse(payload);
           await sendOutboxMessage(

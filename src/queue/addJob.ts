@@ -7,7 +7,6 @@ export type TaskPayloads = {
   sync_lead: { leadId: number };
   erase_lead: { leadId: number };
   process_media: { mediaId: number };
-  purge_media: Record<string, never>;
 };
 export type TaskName = keyof TaskPayloads;
 

@@ -79,7 +79,7 @@ export async function processMedia(
   const media = parsed.data;
   const log = deps.logger.child({ conversationId: media.conversation_id, mediaId, kind: media.kind });
   try {
-    await readMedia(deps, media, log, attempt);
+    await readMedia(deps, media, log);
   } catch (err) {
     // The last attempt must still wake the turn: the file is answered as failed, never waited on.
     if (attempt.number < attempt.max) throw err;
@@ -90,59 +90,37 @@ export async function processMedia(
 }
 
 /** Download and read one file, then store the reading and wake the turn (settle). */
-async function readMedia(
-  deps: MediaDeps,
-  media: z.infer<typeof rowSchema>,
-  log: Logger,
-  attempt: { number: number; max: number },
-): Promise<void> {
-  const mediaId = media.id;
+async function readMedia(deps: MediaDeps, media: z.infer<typeof rowSchema>, log: Logger): Promise<void> {
   const allowed = media.kind === "audio" ? AUDIO_MIMES : BILL_MIMES;
-  const finish = (status: string, reading: MediaReading, extra: { reason?: string } = {}) =>
-    settle(deps, media, status, reading, extra.reason);
+  const finish = (status: string, reading: MediaReading, reason?: string) =>
+    settle(deps, media, status, reading, reason);
 
   if (media.declared_mime && !mimeAllowed(media.declared_mime, allowed)) {
     log.info({ mime: media.declared_mime }, "media refused: type not allowed");
-    return finish(
-      "rejected",
-      { kind: "refused", reason: "type_not_allowed" },
-      { reason: media.declared_mime },
-    );
+    return finish("rejected", { kind: "refused", reason: "type_not_allowed" }, media.declared_mime);
   }
-  if (media.kind === "audio" && !deps.transcribe) {
+  const transcribe = deps.transcribe;
+  if (media.kind === "audio" && !transcribe) {
     // Nothing to do with the audio: not downloaded, the customer is asked to type.
     return finish("ready", { kind: "voice", reason: "no_transcriber" });
   }
-  let fetched: Awaited<ReturnType<MediaFetcher>>;
-  try {
-    fetched = await deps.fetchMedia({ mediaId: media.wa_media_id, phoneNumberId: media.phone_number_id });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (attempt.number < attempt.max) throw err;
-    log.error({ err: message }, "media download failed for good");
-    return finish("failed", { kind: "failed", reason: "download_failed" }, { reason: message });
-  }
+  // A failed download throws: the queue retries, and the last attempt is settled by the caller.
+  const fetched = await deps.fetchMedia({ mediaId: media.wa_media_id, phoneNumberId: media.phone_number_id });
   if (!fetched.ok) {
     log.info({ reason: fetched.reason, detail: fetched.detail }, "media refused");
-    return finish("rejected", { kind: "refused", reason: fetched.reason }, { reason: fetched.detail });
+    return finish("rejected", { kind: "refused", reason: fetched.reason }, fetched.detail);
   }
   const { bytes, mimeType, sha256 } = fetched;
   await deps.pool.query(
     `update media set bytes = $2, mime_type = $3, size_bytes = $4, sha256 = $5,
             expires_at = now() + $6::int * interval '1 day' where id = $1`,
-    [mediaId, bytes, mimeType, bytes.length, sha256, deps.retentionDays],
+    [media.id, bytes, mimeType, bytes.length, sha256, deps.retentionDays],
   );
-  if (media.kind === "audio") {
-    const transcribe = deps.transcribe;
-    if (!transcribe) return;
+  if (media.kind === "audio" && transcribe) {
     const result = await transcribe({ bytes, mimeType });
     if (!result.ok) {
       log.info({ reason: result.reason }, "voice note not transcribed");
-      return finish(
-        "ready",
-        { kind: "voice", reason: result.reason },
-        { reason: result.detail ?? result.reason },
-      );
+      return finish("ready", { kind: "voice", reason: result.reason }, result.detail ?? result.reason);
     }
     log.info(
       { ms: result.transcription.ms, chars: result.transcription.text.length },
