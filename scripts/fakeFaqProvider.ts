@@ -17,6 +17,7 @@ import { z } from "zod";
 import { factsOf } from "../src/tools/rag/checkGrounding.ts";
 import { stripMarkdown } from "../src/tools/rag/chunkPage.ts";
 import { foldText } from "../src/tools/rag/foldText.ts";
+import { tableCells } from "../src/tools/rag/trimPassage.ts";
 
 export const FAKE_MODEL = "fake-extractive";
 
@@ -81,13 +82,10 @@ function unitsOf(text: string, passage: number): Unit[] {
   };
   for (const raw of stripMarkdown(text).split("\n")) {
     const line = raw.trim();
-    if (/^\|.*\|$/.test(line)) {
+    const cells = tableCells(line);
+    if (cells) {
       flushList();
-      const cells = line
-        .replace(/^\||\|$/g, "")
-        .split("|")
-        .map((c) => c.trim());
-      if (cells.every((c) => /^:?-{2,}:?$/.test(c))) continue;
+      if (cells.length === 0) continue;
       if (!header) {
         header = cells;
         continue;

@@ -632,6 +632,12 @@ export async function startFakeGraphApi(
     res.end(payload);
   };
 
+  /** A bearer token is present, and is the expected one when the fake was given one. */
+  const authorized = (req: IncomingMessage): boolean => {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    return token !== undefined && (opts.accessToken === undefined || token === opts.accessToken);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const raw = await readBody(req);
     const path = new URL(req.url ?? "/", "http://fake.invalid").pathname;
@@ -654,10 +660,7 @@ export async function startFakeGraphApi(
 
     const templatesRoute = /^\/(v\d+\.\d+)\/(\d+)\/message_templates\/?$/.exec(path);
     if (req.method === "GET" && templatesRoute) {
-      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      if (token === undefined || (opts.accessToken !== undefined && token !== opts.accessToken)) {
-        return reply(res, metaErrors.invalidToken(), 0);
-      }
+      if (!authorized(req)) return reply(res, metaErrors.invalidToken(), 0);
       // Cursor paging like Meta's: `limit`, `after`, and `paging.next` while more remain.
       const url = new URL(req.url ?? "/", "http://fake.invalid");
       const limit = Math.max(1, Math.min(100, Number(url.searchParams.get("limit") ?? 25)));
@@ -684,13 +687,11 @@ export async function startFakeGraphApi(
     const download = /^\/lookaside\/whatsapp_business\/attachments\/?$/.exec(path);
     if (req.method === "GET" && download) {
       const id = new URL(req.url ?? "/", "http://fake.invalid").searchParams.get("mid") ?? "";
-      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      const authorized =
-        token !== undefined && (opts.accessToken === undefined || token === opts.accessToken);
-      mediaDownloads.push({ id, authorized, userAgent: req.headers["user-agent"] });
+      const withToken = authorized(req);
+      mediaDownloads.push({ id, authorized: withToken, userAgent: req.headers["user-agent"] });
       const file = media.get(id);
       // Like Meta's lookaside: without the token the file is not served.
-      if (!authorized || !file) {
+      if (!withToken || !file) {
         res.writeHead(404, { "content-type": "text/html" });
         res.end("<html><body>Not Found</body></html>");
         return;
@@ -701,10 +702,7 @@ export async function startFakeGraphApi(
     }
     const lookup = /^\/(v\d+\.\d+)\/(\d+)\/?$/.exec(path);
     if (req.method === "GET" && lookup?.[2]) {
-      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      if (token === undefined || (opts.accessToken !== undefined && token !== opts.accessToken)) {
-        return reply(res, metaErrors.invalidToken(), 0);
-      }
+      if (!authorized(req)) return reply(res, metaErrors.invalidToken(), 0);
       const scripted = mediaQueue.shift();
       if (scripted) return reply(res, scripted, 0);
       const id = lookup[2];
@@ -761,11 +759,7 @@ export async function startFakeGraphApi(
       );
     }
 
-    const authorization = req.headers.authorization ?? "";
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-    if (token === undefined || (opts.accessToken !== undefined && token !== opts.accessToken)) {
-      return reply(res, metaErrors.invalidToken(), 0);
-    }
+    if (!authorized(req)) return reply(res, metaErrors.invalidToken(), 0);
 
     const contentType = req.headers["content-type"] ?? "";
     if (!/^application\/json\b/i.test(contentType)) {

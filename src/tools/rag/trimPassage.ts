@@ -28,17 +28,13 @@ function tablesToLines(text: string): string {
   const out: string[] = [];
   let header: string[] | undefined;
   for (const line of lines) {
-    if (!/^\s*\|.*\|\s*$/.test(line)) {
+    const cells = tableCells(line);
+    if (!cells) {
       header = undefined;
       out.push(line);
       continue;
     }
-    const cells = line
-      .trim()
-      .replace(/^\||\|$/g, "")
-      .split("|")
-      .map((c) => c.trim());
-    if (cells.every((c) => /^:?-{2,}:?$/.test(c))) continue;
+    if (cells.length === 0) continue;
     if (!header) {
       header = cells;
       continue;
@@ -47,4 +43,18 @@ function tablesToLines(text: string): string {
     out.push(`- ${first}: ${rest.map((c, i) => `${header?.[i + 1] ?? ""} ${c}`.trim()).join("; ")}`);
   }
   return out.join("\n");
+}
+
+/**
+ * The cells of a Markdown table row ("| CEMIG | 20% |"), [] for the separator row ("|---|---|"),
+ * undefined for a line that is not a table row.
+ */
+export function tableCells(line: string): string[] | undefined {
+  const row = line.trim();
+  if (!/^\|.*\|$/.test(row)) return undefined;
+  const cells = row
+    .replace(/^\||\|$/g, "")
+    .split("|")
+    .map((c) => c.trim());
+  return cells.every((c) => /^:?-{2,}:?$/.test(c)) ? [] : cells;
 }
