@@ -33,6 +33,22 @@ export const configSchema = z.object({
   WHATSAPP_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
   /** Bearer token for /admin and /sandbox. Generated under DATA_DIR outside production. */
   ADMIN_TOKEN: optionalString,
+  /**
+   * The operator console's password (GET /console). Unset: ADMIN_TOKEN is the password. No login is
+   * asked in the local embedded default (no DATABASE_URL, not production) unless CONSOLE_LOGIN=required.
+   */
+  CONSOLE_PASSWORD: optionalString,
+  /** auto: login everywhere except the local embedded default; required: always. */
+  CONSOLE_LOGIN: z.enum(["auto", "required"]).default("auto"),
+  /** How long a console session lasts without activity. */
+  CONSOLE_SESSION_HOURS: int(12, 1),
+  /** Wrong console passwords from one address allowed per 15 minutes; then 429. */
+  CONSOLE_LOGIN_ATTEMPTS: int(5, 1),
+  /**
+   * The browser chat simulator (console tab): auto = on with the sandbox transport outside
+   * production; on = also elsewhere (it posts signed webhooks as a customer); off = never.
+   */
+  SIMULATOR: z.enum(["auto", "on", "off"]).default("auto"),
   /** Largest webhook body accepted, in bytes (Meta sends up to 3 MB); larger gets 413. */
   WEBHOOK_MAX_BODY_BYTES: int(3 * 1024 * 1024, 1024),
   /** Messages from one customer arriving within this window become one turn. */

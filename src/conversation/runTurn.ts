@@ -30,6 +30,7 @@ import type { PlansProvider } from "../tools/plans/createPlansProvider.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
+import { createTrace } from "./turnTrace.ts";
 
 /** First key of the per-conversation advisory lock (the second is the conversation id). */
 export const TURN_LOCK_NAMESPACE = 7_312_001;
@@ -92,10 +93,14 @@ export type TurnResult =
   | { kind: "nothing_pending" }
   /** Every pending message waits behind a file still being downloaded or read. */
   | { kind: "waiting_media" }
+  /** An operator has the conversation: the messages were read, nothing was said. */
+  | { kind: "silenced"; turnId: number }
   | { kind: "done"; turnId: number; inbound: number; outbox: number[]; agentVersion: string };
 
 type ConversationRow = {
   id: number;
+  /** The operator who took the conversation over (the bot stays silent), or null. */
+  taken_by: string | null;
   phone_number_id: string;
   customer_wa_id: string | null;
   customer_user_id: string | null;
@@ -123,6 +128,7 @@ type PendingRow = z.infer<typeof pendingSchema>[number];
  */
 export async function runTurn(deps: TurnDeps, conversationId: number): Promise<TurnResult> {
   const startedAt = deps.now();
+  const trace = createTrace();
   const log = deps.logger.child({ conversationId });
   await showTyping(deps, conversationId, log);
   const result = await withTransaction(deps.pool, async (db): Promise<TurnResult> => {
@@ -137,11 +143,12 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
         [`${deps.timeoutMs}ms`, TURN_LOCK_NAMESPACE, conversationId % 2147483647],
       ),
     );
+    trace.mark("lock");
     // Read after the lock is held (a new statement, so a new snapshot): the conversation and its
     // unprocessed messages in Meta's timestamp order.
     const conv = await db.query<ConversationRow & { pending: PendingRow[] | null }>(
       prepared(
-        `select c.id, c.phone_number_id, c.customer_wa_id, c.customer_user_id, c.agent_id, c.state,
+        `select c.id, c.phone_number_id, c.customer_wa_id, c.customer_user_id, c.agent_id, c.state, c.taken_by,
                 (select json_agg(json_build_object('id', m.id, 'wa_message_id', m.wa_message_id, 'type', m.type,
                                                    'text', m.text, 'received_at', m.received_at,
                                                    'sent_at', m.sent_at,
@@ -183,6 +190,25 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
           where status = 'pending' and inbound_message_id = any($1::bigint[])`,
         [stale],
       );
+    if (conversation.taken_by !== null) {
+      // An operator has the conversation: the messages are read (marked processed, so the bot does
+      // not answer them later) and nothing is said; the state is left as it was.
+      const silent = await db.query<{ id: number }>(
+        `with t as (
+           insert into turns (conversation_id, agent_id, agent_version, inbound_ids, state_before, state_after, started_at, trace)
+           select id, agent_id, agent_version, $2, state, state, $3, $4 from conversations where id = $1 returning id)
+         update inbound_messages set processed_at = now(), turn_id = (select id from t) where id = any($2::bigint[])
+         returning (select id from t) as id`,
+        [
+          conversationId,
+          pending.rows.map((r) => r.id),
+          startedAt,
+          JSON.stringify(trace.finish(pending.rows, { silencedBy: conversation.taken_by })),
+        ],
+      );
+      log.info({ operator: conversation.taken_by }, "conversation taken over; the bot stays silent");
+      return { kind: "silenced", turnId: silent.rows[0]?.id ?? 0 };
+    }
     let loaded = deps.agents.get(conversation.agent_id) ?? deps.agents.values().next().value;
     if (!loaded) throw new Error("no agent loaded");
     // A conversation that opens with a question starts in the FAQ agent (routing.yaml `questions`).
@@ -231,6 +257,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
         );
       } else {
         const history = await readHistory(db, conversationId, policy.historyMessages);
+        trace.mark("prepare");
         const llmStarted = Date.now();
         const allowed = agent.definition.states[before.state]?.llm_tools ?? agent.definition.llm_tools;
         reading = await interpretWithLlm(
@@ -243,6 +270,12 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
           allowed,
         );
         extracted = reading.slots;
+        trace.mark("llm", {
+          outcome: reading.outcome,
+          promptTokens: reading.usage.promptTokens,
+          completionTokens: reading.usage.completionTokens,
+          tools: reading.tools ?? [],
+        });
         log.info(
           {
             llm: reading.outcome,
@@ -263,12 +296,18 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     if (deps.answerQuestion && agent.definition.faq && !(before.done && !before.resume)) {
       const questions = pending.rows.filter((r) => r.text?.trim() && detectIntent(r.text) === "question");
       const capped = questions.length > 0 && (await capReached());
+      if (questions.length > 0) trace.mark("prepare");
       for (const r of questions) {
         const started = Date.now();
         const { reply, usage } = await deps.answerQuestion(r.text ?? "", { llm: !capped });
         faqUsage.promptTokens += usage.promptTokens;
         faqUsage.completionTokens += usage.completionTokens;
         answers.set(r.id, reply);
+        trace.mark("retrieval", {
+          outcome: reply.kind,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+        });
         log.info({ faq: reply.kind, ms: Date.now() - started, tokens: usage, capped }, "faq answer");
       }
     }
@@ -343,6 +382,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     for (const e of effects)
       if (e.type !== "reply" && e.type !== "template")
         log.info({ effect: e.type, state: after.state }, "agent effect");
+    trace.mark("decide");
     const version = `${agent.definition.version}+${agent.hash}`;
     const inboundIds = pending.rows.map((r) => r.id);
     // The turn record, the processed marks and the new state: one statement.
@@ -423,6 +463,11 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     }
     const lastInbound = new Date(Math.max(...pending.rows.map((r) => r.sent_at.getTime())));
     await scheduleFollowUp(db, agent.definition, after, conversationId, lastInbound);
+    trace.mark("write");
+    await db.query("update turns set trace = $2 where id = $1", [
+      turnId,
+      JSON.stringify(trace.finish(pending.rows)),
+    ]);
     for (const r of pending.rows) {
       deps.metrics.inboxLag.observe((startedAt.getTime() - r.received_at.getTime()) / 1000);
     }

@@ -49,7 +49,8 @@ export async function fireDueFollowUps(deps: FollowUpDeps, limit = 100): Promise
       const found = await db.query<Due>(
         `select f.id, f.conversation_id, f.status, c.agent_id, c.state, c.phone_number_id,
                 coalesce(c.customer_wa_id, c.customer_user_id) as recipient,
-                c.opted_out_at is not null as opted_out, c.handoff_at is not null as handoff
+                c.opted_out_at is not null as opted_out,
+                (c.handoff_at is not null or c.taken_by is not null) as handoff
            from follow_ups f join conversations c on c.id = f.conversation_id where f.id = $1`,
         [id],
       );

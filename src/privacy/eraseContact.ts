@@ -59,6 +59,8 @@ export async function eraseContact(
       [ids],
     );
     await db.query("delete from turns where conversation_id = any($1::bigint[])", [ids]);
+    // What operators wrote or edited may quote the customer.
+    await db.query("delete from operator_events where conversation_id = any($1::bigint[])", [ids]);
     await db.query("delete from sandbox_messages where recipient = $1 or recipient = '+' || $1", [customer]);
     // The per-customer pair rate bucket is keyed by the number.
     await db.query("delete from rate_buckets where key like '%' || $1 || '%'", [customer]);

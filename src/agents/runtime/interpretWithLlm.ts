@@ -36,6 +36,8 @@ export type Interpretation = {
   wantsHuman: boolean;
   usage: Usage;
   outcome: string;
+  /** The tools the LLM called, in order (the turn inspector shows them). */
+  tools?: string[];
 };
 
 /**
@@ -126,5 +128,5 @@ export async function interpretWithLlm(
     }
   }
   const outcome = wantsHuman ? "human" : Object.keys(slots).length > 0 ? "extracted" : "nothing";
-  return { slots, wantsHuman, usage: result.usage, outcome };
+  return { slots, wantsHuman, usage: result.usage, outcome, tools: result.toolCalls.map((c) => c.name) };
 }
