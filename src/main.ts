@@ -10,6 +10,9 @@ import { matchDistributor } from "./agents/extract/matchDistributor.ts";
 import type { FaqReply } from "./agents/runtime/faqReply.ts";
 import { type Config, ConfigError, loadConfig } from "./config/loadConfig.ts";
 import { withLocalSecrets } from "./config/withLocalSecrets.ts";
+import { consoleRoutes } from "./console/consoleRoutes.ts";
+import { createSimulator } from "./console/createSimulator.ts";
+import { createSimulatorClock } from "./console/createSimulatorClock.ts";
 import { loadContent } from "./content/loadContent.ts";
 import { routeAgent } from "./content/parseRouting.ts";
 import { runTurn } from "./conversation/runTurn.ts";
@@ -94,6 +97,13 @@ export async function startService(
   if (!appSecret || !verifyToken || !adminToken)
     throw new ConfigError(["webhook and admin secrets are missing"]);
 
+  // The browser simulator (console): on with the sandbox outside production unless turned off; it
+  // brings its own conversation clock, which the operator moves forward to fire follow-ups.
+  const simulatorOn =
+    config.SIMULATOR === "on" ||
+    (config.SIMULATOR === "auto" && config.sandbox && config.NODE_ENV !== "production");
+  const simClock = simulatorOn && !options.clock ? createSimulatorClock() : undefined;
+  const clock = options.clock ?? simClock?.now ?? now;
   const contentDir = options.contentDir ?? rootDir;
   const { agents, prompts, routing, templates } = await loadContent(contentDir);
   // The FAQ's knowledge base: validated before anything starts (file:line errors), indexed below.
@@ -283,7 +293,7 @@ export async function startService(
               templates,
               transport,
               metrics,
-              now: options.clock ?? now,
+              now: clock,
               timeoutMs: config.TURN_TIMEOUT_MS,
               llmPolicy: {
                 model: config.LLM_MODEL,
@@ -354,7 +364,7 @@ export async function startService(
               metrics,
               config,
               now,
-              conversationNow: options.clock ?? now,
+              conversationNow: clock,
               random: Math.random,
             },
             outboxId,
@@ -364,7 +374,6 @@ export async function startService(
     });
   }
 
-  const clock = options.clock ?? now;
   const fireFollowUps = () => fireDueFollowUps({ pool, logger, agents, templates, now: clock });
   // Follow-ups live in a table on the conversation clock: the worker polls for due ones, so they
   // survive restarts and a story's fake clock drives them too.
@@ -419,7 +428,49 @@ export async function startService(
 
   let server: Server | undefined;
   let url: string | undefined;
+  let consoleApp: ReturnType<typeof consoleRoutes> | undefined;
   if (config.ROLE !== "worker") {
+    const retryJobs = async (ids: string[]) => {
+      const utils = await makeWorkerUtils({ pgPool: pool });
+      try {
+        const jobs = await utils.rescheduleJobs(ids, { runAt: new Date(), attempts: 0 });
+        return jobs.length;
+      } finally {
+        await utils.release();
+      }
+    };
+    consoleApp = consoleRoutes({
+      pool,
+      logger,
+      agents,
+      templates,
+      now: clock,
+      transport: transport.name,
+      auth: {
+        password: config.CONSOLE_PASSWORD ?? adminToken,
+        // No login only for the local embedded default: a laptop, nobody else on the database.
+        loginRequired:
+          config.CONSOLE_LOGIN === "required" ||
+          config.DATABASE_URL !== undefined ||
+          config.NODE_ENV === "production",
+        sessionHours: config.CONSOLE_SESSION_HOURS,
+        maxAttempts: config.CONSOLE_LOGIN_ATTEMPTS,
+        production: config.NODE_ENV === "production",
+      },
+      simulator: simulatorOn
+        ? createSimulator({
+            pool,
+            appSecret,
+            webhookUrl: () => url ?? `http://127.0.0.1:${config.PORT}`,
+            clock: simClock ?? { now: clock, offsetMs: () => 0, advance: () => undefined },
+            limits: { maxBytes: config.MEDIA_MAX_BYTES, mimeTypes: [...BILL_MIMES, ...AUDIO_MIMES] },
+            fireFollowUps,
+          })
+        : undefined,
+      syncLeads: leadSink !== undefined,
+      crm: leadSink !== undefined,
+      retryJobs,
+    });
     const app = createApp({
       pool,
       logger,
@@ -434,15 +485,8 @@ export async function startService(
       sandbox: config.sandbox,
       crm: leadSink !== undefined,
       ...(config.WHATSAPP_WABA_ID ? { syncTemplates: syncTemplateStatus } : {}),
-      retryJobs: async (ids) => {
-        const utils = await makeWorkerUtils({ pgPool: pool });
-        try {
-          const jobs = await utils.rescheduleJobs(ids, { runAt: new Date(), attempts: 0 });
-          return jobs.length;
-        } finally {
-          await utils.release();
-        }
-      },
+      retryJobs,
+      console: consoleApp.router,
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, () => resolve(s));
@@ -451,7 +495,10 @@ export async function startService(
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
-    logger.info({ url, webhook: `${url}/webhook` }, "listening");
+    logger.info(
+      { url, webhook: `${url}/webhook`, console: `${url}/console`, simulator: simulatorOn },
+      "listening",
+    );
   }
 
   const stop = async () => {
@@ -460,6 +507,7 @@ export async function startService(
     clearInterval(followUpTimer);
     clearInterval(templateTimer);
     clearInterval(purgeTimer);
+    consoleApp?.close();
     const closing = server
       ? new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** One stage of a turn on the wall clock, relative to the turn's start. */
 export type TraceStage = { name: string; startMs: number; ms: number; detail?: Record<string, unknown> };
 
@@ -37,3 +39,18 @@ export function createTrace(clock: () => number = Date.now) {
     },
   };
 }
+
+/** turns.trace as read back (rows written before traces existed have none). */
+export const turnTraceSchema = z.object({
+  startedAt: z.string(),
+  queueMs: z.number(),
+  stages: z.array(
+    z.object({
+      name: z.string(),
+      startMs: z.number(),
+      ms: z.number(),
+      detail: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+  silencedBy: z.string().optional(),
+});

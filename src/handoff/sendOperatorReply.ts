@@ -3,6 +3,7 @@ import { withTransaction } from "../db/withTransaction.ts";
 import { enqueueOutboxMessage } from "../outbound/enqueueOutboxMessage.ts";
 import { splitText } from "../outbound/splitText.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
+import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 
 export type OperatorReplyResult =
   | { kind: "queued"; outboxIds: number[] }
@@ -19,7 +20,8 @@ export type OperatorReplyResult =
 export async function sendOperatorReply(
   pool: pg.Pool,
   conversationId: number,
-  text: string,
+  /** Free text (split at WhatsApp's limit), or an approved template for outside the 24-hour window. */
+  content: string | Extract<OutboundMessage, { type: "template" }>,
   operator: string,
 ): Promise<OperatorReplyResult> {
   return withTransaction(pool, async (db) => {
@@ -40,14 +42,18 @@ export async function sendOperatorReply(
     if (c.opted_out) return { kind: "opted_out" };
     if (!c.recipient) return { kind: "no_recipient" };
     const outboxIds: number[] = [];
-    for (const part of splitText(text, LIMITS.textBody)) {
+    const messages: OutboundMessage[] =
+      typeof content === "string"
+        ? splitText(content, LIMITS.textBody).map((part) => ({ type: "text", text: part }))
+        : [content];
+    for (const message of messages) {
       outboxIds.push(
         await enqueueOutboxMessage(db, {
           conversationId,
           turnId: c.turn_id,
           phoneNumberId: c.phone_number_id,
           recipient: c.recipient,
-          message: { type: "text", text: part },
+          message,
           proactive: false,
           author: `operator:${operator}`,
         }),

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express } from "express";
+import express, { type ErrorRequestHandler, type Express, type Router } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { withTransaction } from "../db/withTransaction.ts";
@@ -21,6 +21,8 @@ export type AppDeps = WebhookDeps & {
   sandbox: boolean;
   /** A CRM is configured: erasures reach it too. */
   crm?: boolean;
+  /** The operator console and simulator (src/console), mounted at /console. */
+  console?: Router;
   /** Pulls template approval from Meta now; returns how many templates it saw. */
   syncTemplates?: () => Promise<number>;
 };
@@ -41,6 +43,8 @@ export function createApp(deps: AppDeps): Express {
   app.get("/metrics", async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+
+  if (deps.console) app.use(deps.console);
 
   const admin = express.Router();
   admin.use(requireAdmin(deps.adminToken));

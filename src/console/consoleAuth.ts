@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from "node:crypto";
+import express, { type Request, type RequestHandler, type Response, type Router } from "express";
+import type pg from "pg";
+import { z } from "zod";
+import { constantTimeEquals } from "../http/requireAdmin.ts";
+import { createLoginLimiter } from "./loginLimiter.ts";
+
+export const SESSION_COOKIE = "wa_console";
+
+export type ConsoleAuthOptions = {
+  pool: pg.Pool;
+  /** The console password (CONSOLE_PASSWORD, else ADMIN_TOKEN). */
+  password: string;
+  /** false only in the local embedded default: a session opens without a password. */
+  loginRequired: boolean;
+  sessionHours: number;
+  maxAttempts: number;
+  /** Cookies get `Secure` in production even if the proxy does not say https. */
+  production: boolean;
+};
+
+export type ConsoleSession = { operator: string; csrf: string };
+
+const loginSchema = z.strictObject({
+  operator: z.string().trim().min(1).max(40),
+  password: z.string().min(1).max(512),
+});
+
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/**
+ * Console sessions: a random cookie token (only its hash is stored, in Postgres, so sessions survive
+ * restarts and work across replicas), a CSRF token per session required on every state-changing
+ * request, and a limit on wrong passwords per address.
+ */
+export function createConsoleAuth(options: ConsoleAuthOptions) {
+  const { pool } = options;
+  const limiter = createLoginLimiter({ maxFailures: options.maxAttempts, windowMs: 15 * 60 * 1000 });
+
+  const open = async (req: Request, res: Response, operator: string): Promise<ConsoleSession> => {
+    const token = randomBytes(32).toString("base64url");
+    const csrf = randomBytes(24).toString("base64url");
+    await pool.query(
+      `insert into console_sessions (token_hash, operator, csrf_token, expires_at)
+       values ($1, $2, $3, now() + make_interval(hours => $4))`,
+      [hashToken(token), operator, csrf, options.sessionHours],
+    );
+    // Old sessions go as new ones come: no timer needed.
+    await pool.query("delete from console_sessions where expires_at < now()");
+    res.cookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: "strict",
+      path: "/console",
+      secure: options.production || req.secure,
+      maxAge: options.sessionHours * 3600 * 1000,
+    });
+    return { operator, csrf };
+  };
+
+  const read = async (req: Request): Promise<ConsoleSession | undefined> => {
+    const token = readCookie(req.get("cookie"), SESSION_COOKIE);
+    if (!token) return undefined;
+    // Sliding expiry: every request extends the session.
+    const { rows } = await pool.query<{ operator: string; csrf_token: string }>(
+      `update console_sessions set last_seen_at = now(), expires_at = now() + make_interval(hours => $2)
+        where token_hash = $1 and expires_at > now() returning operator, csrf_token`,
+      [hashToken(token), options.sessionHours],
+    );
+    const row = rows[0];
+    return row ? { operator: row.operator, csrf: row.csrf_token } : undefined;
+  };
+
+  /** Session + CSRF guard for the console API; puts the session on res.locals.session. */
+  const requireSession: RequestHandler = (req, res, next) => {
+    read(req).then((session) => {
+      if (!session) {
+        res.status(401).json({ error: "Log in to use the console", loginRequired: true });
+        return;
+      }
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        const sent = req.get("x-csrf-token") ?? "";
+        if (!sent || !constantTimeEquals(sent, session.csrf)) {
+          res.status(403).json({ error: "CSRF token missing or wrong: reload the page" });
+          return;
+        }
+      }
+      res.locals.session = session;
+      next();
+    }, next);
+  };
+
+  const routes = (): Router => {
+    const router = express.Router();
+    router.get("/console/api/session", async (req, res) => {
+      let session = await read(req);
+      if (!session && !options.loginRequired) session = await open(req, res, "local");
+      if (!session) {
+        res.status(401).json({ error: "Log in to use the console", loginRequired: true });
+        return;
+      }
+      res.json({ ...session, loginRequired: options.loginRequired });
+    });
+    router.post("/console/api/login", express.json({ limit: "4kb" }), async (req, res) => {
+      const address = clientAddress(req);
+      const wait = limiter.blockedFor(address, Date.now());
+      if (wait > 0) {
+        const retryAfterSec = Math.ceil(wait / 1000);
+        res
+          .status(429)
+          .set("retry-after", String(retryAfterSec))
+          .json({ error: `Too many wrong passwords. Try again in ${retryAfterSec} s.`, retryAfterSec });
+        return;
+      }
+      const body = loginSchema.safeParse(req.body);
+      if (!body.success) {
+        res.status(400).json({ error: "Give your name and the console password" });
+        return;
+      }
+      if (!constantTimeEquals(body.data.password, options.password)) {
+        limiter.fail(address, Date.now());
+        res.status(401).json({ error: "Wrong password" });
+        return;
+      }
+      limiter.succeed(address);
+      res.json(await open(req, res, body.data.operator));
+    });
+    router.post("/console/api/logout", requireSession, async (req, res) => {
+      const token = readCookie(req.get("cookie"), SESSION_COOKIE);
+      if (token) await pool.query("delete from console_sessions where token_hash = $1", [hashToken(token)]);
+      res.clearCookie(SESSION_COOKIE, { path: "/console" });
+      res.status(204).end();
+    });
+    return router;
+  };
+
+  return { routes, requireSession };
+}
+
+/**
+ * The address wrong passwords are counted against. Not req.ip: with "trust proxy" that is the
+ * leftmost X-Forwarded-For entry, which the client writes. The rightmost entry is the one our own
+ * proxy appended; without a proxy, the socket's address.
+ */
+export function clientAddress(req: Request): string {
+  const forwarded = (req.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return forwarded.at(-1) ?? req.socket.remoteAddress ?? "unknown";
+}
+
+/** One cookie's value from a Cookie header (no dependency for one header). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** The session the guard put on the response. */
+export function sessionOf(res: Response): ConsoleSession {
+  const parsed = z.object({ operator: z.string(), csrf: z.string() }).safeParse(res.locals.session);
+  if (!parsed.success) throw new Error("console route without a session");
+  return parsed.data;
+}
