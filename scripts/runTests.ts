@@ -5,7 +5,7 @@
  * Under CI=true a missing local server is a failure, not a skip.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -14,7 +14,7 @@ import { createLogger } from "../src/ops/createLogger.ts";
 
 const env = process.env;
 const ci = env.CI === "true" || env.CI === "1";
-const only = env.TEST_TARGETS?.split(",") ?? ["local", "embedded"];
+const only = env.TEST_TARGETS?.split(",") ?? ["local", "embedded", "browser"];
 const extraArgs = process.argv.slice(2);
 const logger = createLogger("warn");
 
@@ -63,6 +63,21 @@ if (only.includes("local")) {
   } else {
     console.warn(`Skipping local PostgreSQL tests: nothing at ${new URL(url).host}. Set TEST_DATABASE_URL.`);
   }
+}
+
+// The console in a real browser: Debian's chromium driven by playwright-core, on the local server.
+if (only.includes("browser")) {
+  const chromium = env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  const url = env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  if (!existsSync(chromium)) {
+    if (ci) {
+      console.error(`No chromium at ${chromium} (CI requires it: apt-get install chromium)`);
+      failures.push("browser (no chromium)");
+    } else console.warn(`Skipping browser tests: no chromium at ${chromium} (apt-get install chromium).`);
+  } else if (!(await reachable(url))) {
+    if (ci) failures.push("browser (PostgreSQL unreachable)");
+    else console.warn("Skipping browser tests: PostgreSQL is not reachable.");
+  } else if (!runNodeTest("browser tests (chromium)", ["test/browser/**/*.test.ts"], url)) failures.push("browser");
 }
 
 if (only.includes("embedded")) {
