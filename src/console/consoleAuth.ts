@@ -17,6 +17,8 @@ export type ConsoleAuthOptions = {
   maxAttempts: number;
   /** Cookies get `Secure` in production even if the proxy does not say https. */
   production: boolean;
+  /** What the page shows besides the session (the simulator tab, the transport's name). */
+  info: { simulator: boolean; transport: string };
 };
 
 export type ConsoleSession = { operator: string; csrf: string };
@@ -98,7 +100,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
         res.status(401).json({ error: "Log in to use the console", loginRequired: true });
         return;
       }
-      res.json({ ...session, loginRequired: options.loginRequired });
+      res.json({ ...session, loginRequired: options.loginRequired, ...options.info });
     });
     router.post("/console/api/login", express.json({ limit: "4kb" }), async (req, res) => {
       const address = clientAddress(req);

@@ -28,7 +28,7 @@ export type ConsoleDeps = {
   templates: ReadonlyMap<string, Template>;
   /** The conversation clock (the simulator's when it runs). */
   now: () => Date;
-  auth: Omit<ConsoleAuthOptions, "pool">;
+  auth: Omit<ConsoleAuthOptions, "pool" | "info">;
   transport: string;
   /** Present when the simulator is enabled (sandbox by default; SIMULATOR=on elsewhere). */
   simulator?: Simulator | undefined;
@@ -48,7 +48,11 @@ const CSP =
  */
 export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () => void } {
   const router = express.Router();
-  const auth = createConsoleAuth({ pool: deps.pool, ...deps.auth });
+  const auth = createConsoleAuth({
+    pool: deps.pool,
+    ...deps.auth,
+    info: { simulator: deps.simulator !== undefined, transport: deps.transport },
+  });
   const live = createLiveEvents({ pool: deps.pool, logger: deps.logger, pollMs: deps.livePollMs ?? 700 });
   const views = { pool: deps.pool, agents: deps.agents, templates: deps.templates, now: deps.now };
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { freePort, spawnService, waitForReady } from "../helpers/spawnService.ts";
 
 const SEND = fileURLToPath(new URL("../../scripts/send.ts", import.meta.url));
@@ -39,6 +40,16 @@ test("with no DATABASE_URL and no token: embedded PostgreSQL + sandbox, and `npm
       send.stdout,
       /← bot: Olá! Aqui é a assistente virtual da Aurora Energia.*qual é o seu nome\?/,
     );
+    // The console needs no login in the local embedded default, and the simulator is on.
+    const base = `http://127.0.0.1:${port}`;
+    const session = await fetch(`${base}/console/api/session`);
+    assert.equal(session.status, 200);
+    const body = z.object({ operator: z.string(), loginRequired: z.boolean() }).parse(await session.json());
+    assert.deepEqual(body, { ...body, operator: "local", loginRequired: false });
+    const cookie = session.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const sim = await fetch(`${base}/console/api/simulator`, { headers: { cookie } });
+    assert.equal(sim.status, 200);
+    assert.match(svc.output(), /"console":"http:\/\/127\.0\.0\.1:\d+\/console"/);
   } finally {
     const stopped = await svc.stop("SIGTERM");
     assert.equal(stopped.code, 0, svc.output().slice(-2000));

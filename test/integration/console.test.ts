@@ -68,6 +68,8 @@ describe("operator console and simulator API (real Postgres, sandbox transport)"
     const session = await c.json("GET", "/console/api/session");
     assert.equal(session.status, 200);
     assert.equal(session.body.operator, "ana");
+    assert.equal(session.body.simulator, true);
+    assert.equal(session.body.transport, "sandbox");
     // A state-changing call without the CSRF token is refused even with the cookie.
     const forged = await fetch(`${t.url}/console/api/simulator/clock`, {
       method: "POST",
@@ -364,3 +366,27 @@ describe("operator console and simulator API (real Postgres, sandbox transport)"
 function errorOf(body: unknown): string {
   return z.object({ error: z.string() }).parse(body).error;
 }
+
+describe("console outside the sandbox", () => {
+  it("has no simulator unless SIMULATOR=on", async () => {
+    const t = await startTestService({
+      WHATSAPP_ACCESS_TOKEN: "EAAnotused0123456789",
+      WHATSAPP_GRAPH_BASE_URL: "http://127.0.0.1:9",
+      CONSOLE_LOGIN: "required",
+    });
+    try {
+      const c = consoleClient(t.url);
+      assert.equal(
+        (await c.login("Ana", TEST_ADMIN_TOKEN)).status,
+        200,
+        "ADMIN_TOKEN is the password by default",
+      );
+      const session = await c.json("GET", "/console/api/session");
+      assert.equal(session.body.simulator, false);
+      assert.equal((await c.get("/console/api/simulator")).status, 404);
+      assert.equal((await c.json("POST", "/console/api/simulator/clock", { advanceMs: 1 })).status, 404);
+    } finally {
+      await t.stop();
+    }
+  });
+});
