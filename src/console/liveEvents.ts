@@ -6,32 +6,37 @@ type Change = { conversationIds: number[]; leads: boolean; jobs: boolean };
 
 /**
  * Server-sent events for the console. One poller per process, running only while a page listens,
- * asks the database what changed since its last look (messages, turns, statuses, takeovers, leads,
- * dead jobs) and tells every open page. Polling the database, not in-process events, so changes
- * made by a worker in another process show up too.
+ * asks the database what changed since its last look (messages, turns, statuses, files read,
+ * operator actions, dead jobs) and tells every open page. Polling the database, not in-process
+ * events, so changes made by a worker in another process show up too.
  */
 export function createLiveEvents(options: { pool: pg.Pool; logger: Logger; pollMs: number }) {
   const clients = new Set<(change: Change) => void>();
   let timer: NodeJS.Timeout | undefined;
   let since: Date | undefined;
-  let lastLeads: string | null = null;
   let lastDead = -1;
 
   const poll = async () => {
     const { rows } = await options.pool.query<{
       at: Date;
       ids: number[] | null;
-      leads_at: Date | null;
       dead: number;
     }>(
+      // Each table is looked at through its newest rows only (a primary-key range), so the poll
+      // costs the same on a database with years of history.
       `select now() as at,
               array(select distinct x.id::int from (
-                select conversation_id as id from inbound_messages where received_at > $1
-                union select conversation_id from turns where finished_at > $1
-                union select conversation_id from outbox where updated_at > $1
-                union select conversation_id from media where processed_at > $1
-                union select id from conversations where updated_at > $1) x) as ids,
-              (select max(updated_at) from leads) as leads_at,
+                select conversation_id as id from inbound_messages
+                 where id > (select coalesce(max(id), 0) - 2000 from inbound_messages) and received_at > $1
+                union select conversation_id from turns
+                 where id > (select coalesce(max(id), 0) - 2000 from turns) and finished_at > $1
+                union select conversation_id from outbox
+                 where id > (select coalesce(max(id), 0) - 5000 from outbox) and updated_at > $1
+                union select conversation_id from media
+                 where id > (select coalesce(max(id), 0) - 2000 from media) and processed_at > $1
+                union select conversation_id from operator_events
+                 where id > (select coalesce(max(id), 0) - 2000 from operator_events) and at > $1
+                   and conversation_id is not null) x) as ids,
               (select count(*)::int from graphile_worker.jobs where attempts >= max_attempts) as dead`,
       [since ?? new Date()],
     );
@@ -39,13 +44,13 @@ export function createLiveEvents(options: { pool: pg.Pool; logger: Logger; pollM
     if (!row) return;
     const first = since === undefined;
     since = row.at;
-    const leadsMark = row.leads_at?.toISOString() ?? null;
+    const ids = row.ids ?? [];
+    // Leads change only in turns and operator actions, both of which name their conversation.
     const change: Change = {
-      conversationIds: row.ids ?? [],
-      leads: !first && leadsMark !== lastLeads,
+      conversationIds: ids,
+      leads: ids.length > 0,
       jobs: !first && row.dead !== lastDead,
     };
-    lastLeads = leadsMark;
     lastDead = row.dead;
     if (change.conversationIds.length > 0 || change.leads || change.jobs)
       for (const send of clients) send(change);
