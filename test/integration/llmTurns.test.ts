@@ -83,6 +83,26 @@ test("the LLM reads several facts from free text; the agent skips what it alread
     mensagens_do_cliente: ["Oi! Sou a Maria, moro em Recife e queria economizar"],
   });
   assert.equal(request.tools.length, 2, "record_customer_data and request_human");
+  // The turn inspector's timeline: the LLM stage with its tokens and the tools it called.
+  const { rows } = await svc.db.query<{
+    trace: { stages: { name: string; ms: number; detail?: unknown }[] };
+  }>(
+    `select t.trace from turns t join conversations c on c.id = t.conversation_id
+      where c.customer_wa_id = $1 order by t.id desc limit 1`,
+    [c],
+  );
+  const stages = rows[0]?.trace.stages ?? [];
+  const llmStage = stages.find((s) => s.name === "llm");
+  assert.deepEqual(llmStage?.detail, {
+    outcome: "extracted",
+    promptTokens: 100,
+    completionTokens: 20,
+    tools: ["record_customer_data"],
+  });
+  assert.deepEqual(
+    stages.map((s) => s.name),
+    ["lock", "prepare", "llm", "decide", "write"],
+  );
 });
 
 test("customer text cannot instruct the LLM into slots the agent does not have", async () => {
