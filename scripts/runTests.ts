@@ -77,7 +77,8 @@ if (only.includes("browser")) {
   } else if (!(await reachable(url))) {
     if (ci) failures.push("browser (PostgreSQL unreachable)");
     else console.warn("Skipping browser tests: PostgreSQL is not reachable.");
-  } else if (!runNodeTest("browser tests (chromium)", ["test/browser/**/*.test.ts"], url)) failures.push("browser");
+  } else if (!runNodeTest("browser tests (chromium)", ["test/browser/**/*.test.ts"], url))
+    failures.push("browser");
 }
 
 if (only.includes("embedded")) {
