@@ -6,6 +6,8 @@ create table console_sessions (
   token_hash text primary key,
   operator text not null,
   csrf_token text not null,
+  -- A fingerprint of the password the session was opened with: changing the password ends them all.
+  password_mark text not null,
   created_at timestamptz not null default now(),
   last_seen_at timestamptz not null default now(),
   expires_at timestamptz not null

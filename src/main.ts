@@ -102,7 +102,12 @@ export async function startService(
   const simulatorOn =
     config.SIMULATOR === "on" ||
     (config.SIMULATOR === "auto" && config.sandbox && config.NODE_ENV !== "production");
-  const simClock = simulatorOn && !options.clock ? createSimulatorClock() : undefined;
+  // Only where it is one process's clock over sandbox conversations: moving it elsewhere would move
+  // real customers' 24-hour windows, or disagree between processes.
+  const simClock =
+    simulatorOn && !options.clock && config.sandbox && config.ROLE === "all"
+      ? createSimulatorClock()
+      : undefined;
   const clock = options.clock ?? simClock?.now ?? now;
   const contentDir = options.contentDir ?? rootDir;
   const { agents, prompts, routing, templates } = await loadContent(contentDir);
@@ -462,7 +467,8 @@ export async function startService(
             pool,
             appSecret,
             webhookUrl: () => url ?? `http://127.0.0.1:${config.PORT}`,
-            clock: simClock ?? { now: clock, offsetMs: () => 0, advance: () => undefined },
+            clock: simClock,
+            now: clock,
             limits: { maxBytes: config.MEDIA_MAX_BYTES, mimeTypes: [...BILL_MIMES, ...AUDIO_MIMES] },
             fireFollowUps,
           })

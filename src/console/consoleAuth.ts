@@ -29,6 +29,8 @@ const loginSchema = z.strictObject({
 });
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+/** A session lives at most this long, however active (sliding expiry inside it). */
+const MAX_SESSION_DAYS = 7;
 
 /**
  * Console sessions: a random cookie token (only its hash is stored, in Postgres, so sessions survive
@@ -37,15 +39,20 @@ const hashToken = (token: string) => createHash("sha256").update(token).digest("
  */
 export function createConsoleAuth(options: ConsoleAuthOptions) {
   const { pool } = options;
-  const limiter = createLoginLimiter({ maxFailures: options.maxAttempts, windowMs: 15 * 60 * 1000 });
+  const windowMs = 15 * 60 * 1000;
+  const limiter = createLoginLimiter({ maxFailures: options.maxAttempts, windowMs });
+  // All addresses together: a client that can forge its address (no proxy in front) still gets
+  // only this many guesses per window.
+  const everyone = createLoginLimiter({ maxFailures: options.maxAttempts * 10, windowMs });
+  const passwordMark = createHash("sha256").update(`console:${options.password}`).digest("hex").slice(0, 32);
 
   const open = async (req: Request, res: Response, operator: string): Promise<ConsoleSession> => {
     const token = randomBytes(32).toString("base64url");
     const csrf = randomBytes(24).toString("base64url");
     await pool.query(
-      `insert into console_sessions (token_hash, operator, csrf_token, expires_at)
-       values ($1, $2, $3, now() + make_interval(hours => $4))`,
-      [hashToken(token), operator, csrf, options.sessionHours],
+      `insert into console_sessions (token_hash, operator, csrf_token, password_mark, expires_at)
+       values ($1, $2, $3, $4, now() + make_interval(hours => $5))`,
+      [hashToken(token), operator, csrf, passwordMark, options.sessionHours],
     );
     // Old sessions go as new ones come: no timer needed.
     await pool.query("delete from console_sessions where expires_at < now()");
@@ -65,8 +72,10 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
     // Sliding expiry: every request extends the session.
     const { rows } = await pool.query<{ operator: string; csrf_token: string }>(
       `update console_sessions set last_seen_at = now(), expires_at = now() + make_interval(hours => $2)
-        where token_hash = $1 and expires_at > now() returning operator, csrf_token`,
-      [hashToken(token), options.sessionHours],
+        where token_hash = $1 and expires_at > now() and password_mark = $3
+          and created_at > now() - make_interval(days => $4)
+        returning operator, csrf_token`,
+      [hashToken(token), options.sessionHours, passwordMark, MAX_SESSION_DAYS],
     );
     const row = rows[0];
     return row ? { operator: row.operator, csrf: row.csrf_token } : undefined;
@@ -91,20 +100,30 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
     }, next);
   };
 
+  const json = express.json({ limit: "4kb" });
+  const parseLogin: RequestHandler = (req, res, next) => {
+    json(req, res, (err?: unknown) => {
+      if (err) res.status(400).json({ error: "The request body is not valid JSON" });
+      else next();
+    });
+  };
+
   const routes = (): Router => {
     const router = express.Router();
     router.get("/console/api/session", async (req, res) => {
       let session = await read(req);
-      if (!session && !options.loginRequired) session = await open(req, res, "local");
+      // The local default opens without a password only for this machine's own browser: a request
+      // from the network, or through a proxy, or a page on another host name (DNS rebinding) logs in.
+      if (!session && !options.loginRequired && isLocalRequest(req)) session = await open(req, res, "local");
       if (!session) {
         res.status(401).json({ error: "Log in to use the console", loginRequired: true });
         return;
       }
-      res.json({ ...session, loginRequired: options.loginRequired, ...options.info });
+      res.json({ ...session, loginRequired: options.loginRequired || !isLocalRequest(req), ...options.info });
     });
-    router.post("/console/api/login", express.json({ limit: "4kb" }), async (req, res) => {
+    router.post("/console/api/login", parseLogin, async (req, res) => {
       const address = clientAddress(req);
-      const wait = limiter.blockedFor(address, Date.now());
+      const wait = Math.max(limiter.blockedFor(address, Date.now()), everyone.blockedFor("*", Date.now()));
       if (wait > 0) {
         const retryAfterSec = Math.ceil(wait / 1000);
         res
@@ -120,6 +139,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
       }
       if (!constantTimeEquals(body.data.password, options.password)) {
         limiter.fail(address, Date.now());
+        everyone.fail("*", Date.now());
         res.status(401).json({ error: "Wrong password" });
         return;
       }
@@ -140,22 +160,52 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
 
 /**
  * The address wrong passwords are counted against. Not req.ip: with "trust proxy" that is the
- * leftmost X-Forwarded-For entry, which the client writes. The rightmost entry is the one our own
- * proxy appended; without a proxy, the socket's address.
+ * leftmost X-Forwarded-For entry, which the client writes. Behind a proxy (the socket comes from a
+ * loopback or private address) the rightmost entry is the one the proxy appended; a client on a
+ * public address is counted by its socket, whatever it claims.
  */
 export function clientAddress(req: Request): string {
+  const socket = req.socket.remoteAddress ?? "unknown";
+  if (!isPrivateAddress(socket)) return socket;
   const forwarded = (req.get("x-forwarded-for") ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  return forwarded.at(-1) ?? req.socket.remoteAddress ?? "unknown";
+  return forwarded.at(-1) ?? socket;
+}
+
+export function isPrivateAddress(address: string): boolean {
+  const a = address.replace(/^::ffff:/, "");
+  return (
+    a === "::1" ||
+    /^127\./.test(a) ||
+    /^10\./.test(a) ||
+    /^192\.168\./.test(a) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(a) ||
+    /^f[cd][0-9a-f]{2}:/i.test(a)
+  );
+}
+
+/** This machine's own browser: a loopback socket, no proxy hop, and a loopback host name. */
+export function isLocalRequest(req: Request): boolean {
+  const socket = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+  const loopback = socket === "::1" || /^127\./.test(socket);
+  const host = (req.get("host") ?? "").replace(/:\d+$/, "").toLowerCase();
+  const localHost = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return loopback && localHost && !req.get("x-forwarded-for") && !req.get("forwarded");
 }
 
 /** One cookie's value from a Cookie header (no dependency for one header). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? "").split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined; // a malformed cookie is no session, not an error
+      }
+    }
   }
   return undefined;
 }

@@ -73,7 +73,9 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
 
   const api = express.Router();
   api.use(auth.requireSession);
-  api.use(express.json({ limit: "100kb" }));
+  // Uploads are read raw by their own route, whatever Content-Type the browser gives them.
+  const json = express.json({ limit: "100kb" });
+  api.use((req, res, next) => (req.path === "/simulator/media" ? next() : json(req, res, next)));
   api.get("/events", live.handler);
 
   api.get("/conversations", async (req, res) => {
@@ -93,6 +95,8 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
   api.get("/conversations/:id/turns", async (req, res) => {
     const id = idParam.safeParse(req.params.id);
     if (!id.success) return bad(res, "conversation id must be a positive integer");
+    const found = await deps.pool.query("select 1 from conversations where id = $1", [id.data]);
+    if (found.rowCount === 0) return void res.status(404).json({ error: "No such conversation" });
     res.json({ turns: await readTurns(views, id.data) });
   });
   api.post("/conversations/:id/takeover", async (req, res) => {
@@ -251,8 +255,11 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     res.json({ jobs: await listDeadJobs(deps.pool) });
   });
   api.post("/jobs/:id/retry", async (req, res) => {
-    const id = z.string().regex(/^\d+$/).safeParse(req.params.id);
-    if (!id.success) return bad(res, "job id must be numeric");
+    const id = z
+      .string()
+      .regex(/^\d{1,18}$/)
+      .safeParse(req.params.id);
+    if (!id.success) return bad(res, "job id must be a number");
     const retried = await deps.retryJobs([id.data]);
     res.status(retried > 0 ? 200 : 404).json(retried > 0 ? { retried } : { error: "No such dead job" });
   });
@@ -369,11 +376,20 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
         })
         .safeParse(req.body);
       if (!body.success) return bad(res, "advanceMs: a positive number of milliseconds (at most a year)");
-      res.json(await sim.advanceClock(body.data.advanceMs));
+      const moved = await sim.advanceClock(body.data.advanceMs);
+      if (!moved)
+        return void res.status(409).json({
+          error: "The clock moves only in the sandbox with ROLE=all: it is every conversation's clock",
+        });
+      res.json(moved);
     });
   }
   const tooLarge: ErrorRequestHandler = (err: unknown, req, res, next) => {
-    const status = z.object({ status: z.number() }).safeParse(err);
+    const status = z.object({ status: z.number(), type: z.string().optional() }).safeParse(err);
+    if (status.success && status.data.type === "entity.parse.failed") {
+      res.status(400).json({ error: "The request body is not valid JSON" });
+      return;
+    }
     if (status.success && status.data.status === 413 && req.path.startsWith("/simulator/media")) {
       const limit = sim?.info().limits.maxBytes ?? 0;
       res

@@ -18,7 +18,12 @@ export type SimulatorOptions = {
   appSecret: string;
   /** The service's own webhook URL: the simulator is a customer on Meta's side of it. */
   webhookUrl: () => string;
-  clock: SimulatorClock;
+  /**
+   * The simulator's own conversation clock; absent when the conversation clock is real time (a
+   * real WhatsApp number, or separate web and worker processes): then it cannot be moved.
+   */
+  clock: SimulatorClock | undefined;
+  now: () => Date;
   limits: { maxBytes: number; mimeTypes: readonly string[] };
   /** Fires the follow-ups due on the (moved) conversation clock. */
   fireFollowUps: () => Promise<number>;
@@ -39,7 +44,7 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 export function createSimulator(options: SimulatorOptions) {
   const post = async (ctx: WebhookContext, message: CustomerMessage): Promise<SimulatorResult> => {
     const wamid = newWamid();
-    const body = JSON.stringify(customerWebhook(ctx, [{ message, at: options.clock.now(), wamid }]));
+    const body = JSON.stringify(customerWebhook(ctx, [{ message, at: options.now(), wamid }]));
     const res = await fetch(`${options.webhookUrl()}/webhook`, {
       method: "POST",
       headers: {
@@ -64,8 +69,9 @@ export function createSimulator(options: SimulatorOptions) {
   return {
     info: () => ({
       phoneNumberId: SIMULATOR_PHONE_NUMBER_ID,
-      now: options.clock.now(),
-      offsetMs: options.clock.offsetMs(),
+      now: options.now(),
+      offsetMs: options.clock?.offsetMs() ?? 0,
+      clockMovable: options.clock !== undefined,
       limits: { maxBytes: options.limits.maxBytes, mimeTypes: options.limits.mimeTypes },
     }),
     send: (waId: string, name: string, message: CustomerMessage) => post(context(waId, name), message),
@@ -102,6 +108,7 @@ export function createSimulator(options: SimulatorOptions) {
       });
     },
     async advanceClock(ms: number) {
+      if (!options.clock) return undefined;
       options.clock.advance(ms);
       const followUps = await options.fireFollowUps();
       return { now: options.clock.now(), offsetMs: options.clock.offsetMs(), followUps };

@@ -130,7 +130,9 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
   const startedAt = deps.now();
   const trace = createTrace();
   const log = deps.logger.child({ conversationId });
+  // No "typing…" while an operator has the conversation: the bot will not answer.
   await showTyping(deps, conversationId, log);
+  trace.mark("typing");
   const result = await withTransaction(deps.pool, async (db): Promise<TurnResult> => {
     // Every wait and statement of this attempt is bounded, so a stuck turn (a lock never released,
     // a hung database) fails and is retried instead of holding a worker slot forever. An advisory
@@ -190,7 +192,10 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
           where status = 'pending' and inbound_message_id = any($1::bigint[])`,
         [stale],
       );
-    if (conversation.taken_by !== null) {
+    // An opt-out is never held back by a takeover: the agent records it (consent ledger, the
+    // confirmation) even while a person has the conversation.
+    const optingOut = pending.rows.some((r) => r.text && detectIntent(r.text) === "opt_out");
+    if (conversation.taken_by !== null && !optingOut) {
       // An operator has the conversation: the messages are read (marked processed, so the bot does
       // not answer them later) and nothing is said; the state is left as it was.
       const silent = await db.query<{ id: number }>(
@@ -694,6 +699,7 @@ async function showTyping(deps: TurnDeps, conversationId: number, log: Logger): 
     prepared(
       `select m.wa_message_id, c.phone_number_id from inbound_messages m join conversations c on c.id = m.conversation_id
       where m.conversation_id = $1 and m.processed_at is null and m.type not in ('reaction', 'revoke', 'edit', 'system')
+        and c.taken_by is null
       order by m.sent_at desc, m.id desc limit 1`,
       [conversationId],
     ),

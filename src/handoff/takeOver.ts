@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
 import { readAgentState } from "../agents/runtime/decideTurn.ts";
 import type { AgentState } from "../agents/runtime/transition.ts";
+import { TURN_LOCK_NAMESPACE } from "../conversation/runTurn.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 
 export type TakeOverResult =
@@ -12,7 +13,8 @@ export type TakeOverResult =
 /**
  * An operator takes the conversation: from now on the bot reads the customer's messages and says
  * nothing (runTurn), follow-ups are cancelled. One operator at a time: a second one is told who
- * has it.
+ * has it. It waits for a turn already running (the turn's lock): what that turn decided is sent and
+ * shows in the history, and no turn starts after this one commits without seeing the takeover.
  */
 export async function takeOver(
   pool: pg.Pool,
@@ -20,6 +22,10 @@ export async function takeOver(
   operator: string,
 ): Promise<TakeOverResult> {
   return withTransaction(pool, async (db) => {
+    await db.query("select set_config('lock_timeout', '15s', true), pg_advisory_xact_lock($1, $2)", [
+      TURN_LOCK_NAMESPACE,
+      conversationId % 2147483647,
+    ]);
     const { rows } = await db.query<{ taken_by: string | null }>(
       "select taken_by from conversations where id = $1 for update",
       [conversationId],
@@ -35,6 +41,12 @@ export async function takeOver(
       await db.query(
         "insert into operator_events (conversation_id, operator, action) values ($1, $2, 'take_over')",
         [conversationId, operator],
+      );
+      // A reminder from the bot while a person is talking to the customer would be odd.
+      await db.query(
+        `update follow_ups set status = 'cancelled', reason = 'taken over by an operator', updated_at = now()
+          where conversation_id = $1 and status = 'scheduled'`,
+        [conversationId],
       );
     }
     return { kind: "taken", takenBy: operator };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -47,6 +48,25 @@ test("with no DATABASE_URL and no token: embedded PostgreSQL + sandbox, and `npm
     const body = z.object({ operator: z.string(), loginRequired: z.boolean() }).parse(await session.json());
     assert.deepEqual(body, { ...body, operator: "local", loginRequired: false });
     const cookie = session.headers.get("set-cookie")?.split(";")[0] ?? "";
+    // … only for this machine's own browser: through a proxy, or under another host name (DNS
+    // rebinding), a login is asked.
+    const proxied = await fetch(`${base}/console/api/session`, {
+      headers: { "x-forwarded-for": "198.51.100.7" },
+    });
+    assert.equal(proxied.status, 401);
+    // fetch may not set Host (a forbidden header); node:http may.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        { host: "127.0.0.1", port, path: "/console/api/session", headers: { host: `evil.example:${port}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    assert.equal(rebound, 401);
     const sim = await fetch(`${base}/console/api/simulator`, { headers: { cookie } });
     assert.equal(sim.status, 200);
     assert.match(svc.output(), /"console":"http:\/\/127\.0\.0\.1:\d+\/console"/);

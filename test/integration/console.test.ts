@@ -330,6 +330,139 @@ describe("operator console and simulator API (real Postgres, sandbox transport)"
     assert.equal(left.rows[0].customer_wa_id, null);
   });
 
+  it("an opt-out during a takeover is still recorded and confirmed; a takeover cancels the reminder", async () => {
+    const c = consoleClient(t.url);
+    await c.login("Ana", "correct horse battery", "10.0.0.7");
+    const wa = "5511987650009";
+    const sent = await c.json<{ conversationId: number }>("POST", "/console/api/simulator/messages", {
+      waId: wa,
+      name: "Rita",
+      message: { type: "text", text: "Oi" },
+    });
+    const id = sent.body.conversationId;
+    await waitFor("the reminder armed", async () => {
+      const r = await t.db.query("select status from follow_ups where conversation_id = $1", [id]);
+      return r.rows[0]?.status === "scheduled" ? true : undefined;
+    });
+    assert.equal((await c.json("POST", `/console/api/conversations/${id}/takeover`)).status, 200);
+    const fu = await t.db.query("select status, reason from follow_ups where conversation_id = $1", [id]);
+    assert.deepEqual(fu.rows, [{ status: "cancelled", reason: "taken over by an operator" }]);
+    const mark = await lastOutboxId();
+    await c.json("POST", "/console/api/simulator/messages", {
+      waId: wa,
+      name: "Rita",
+      message: { type: "text", text: "parar" },
+    });
+    const consent = await waitFor("the opt-out recorded", async () => {
+      const r = await t.db.query("select opted_out from consent_events where conversation_id = $1", [id]);
+      return r.rows[0];
+    });
+    assert.deepEqual(consent, { opted_out: true });
+    const confirmation = await waitFor("the confirmation", async () => {
+      const r = (await repliesTo(id, mark)).filter((x) => x.author === "agent");
+      return r.length > 0 ? r : undefined;
+    });
+    assert.equal(confirmation.length, 1);
+    const reply = await c.json("POST", `/console/api/conversations/${id}/reply`, { text: "mas espera" });
+    assert.equal(reply.status, 409, "nothing goes to a contact who opted out, operator or not");
+  });
+
+  it("a takeover waits for a turn already running: its reply is in the history when the takeover answers", async () => {
+    const c = consoleClient(t.url);
+    await c.login("Ana", "correct horse battery", "10.0.0.9");
+    const wa = "5511987650010";
+    const first = await c.json<{ conversationId: number }>("POST", "/console/api/simulator/messages", {
+      waId: wa,
+      name: "José",
+      message: { type: "text", text: "Oi" },
+    });
+    const id = first.body.conversationId;
+    await waitFor("the greeting", async () => ((await repliesTo(id, 0)).length > 0 ? true : undefined));
+    // Hold the next turn inside its transaction (it waits to write its turn row) …
+    const blocker = await t.db.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query("lock table turns in exclusive mode");
+      await c.json("POST", "/console/api/simulator/messages", {
+        waId: wa,
+        name: "José",
+        message: { type: "text", text: "José Lima" },
+      });
+      await waitFor("the turn to hold its lock", async () => {
+        const r = await t.db.query<{ n: number }>(
+          "select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 7312001 and granted",
+        );
+        return (r.rows[0]?.n ?? 0) > 0 ? true : undefined;
+      });
+      // … and take over meanwhile: it must not answer before that turn is done.
+      let answered = false;
+      const takeover = c.json("POST", `/console/api/conversations/${id}/takeover`).then((r) => {
+        answered = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(answered, false, "the takeover waits for the running turn");
+      await blocker.query("commit");
+      const r = await takeover;
+      assert.equal(r.status, 200);
+    } finally {
+      blocker.release();
+    }
+    const agentReplies = (await repliesTo(id, 0)).filter((x) => x.author === "agent");
+    assert.equal(
+      agentReplies.length,
+      2,
+      "the running turn's reply was decided before the takeover and is there",
+    );
+    const mark = await lastOutboxId();
+    await c.json("POST", "/console/api/simulator/messages", {
+      waId: wa,
+      name: "José",
+      message: { type: "text", text: "Recife" },
+    });
+    await waitFor("the silent turn", async () => {
+      const q = await t.db.query(
+        "select 1 from turns where conversation_id = $1 and trace->>'silencedBy' = 'Ana'",
+        [id],
+      );
+      return q.rowCount ? true : undefined;
+    });
+    assert.deepEqual(await repliesTo(id, mark), []);
+  });
+
+  it("answers bad input with a clear 4xx, never a 500", async () => {
+    const c = consoleClient(t.url);
+    await c.login("Ana", "correct horse battery", "10.0.0.8");
+    const badCookie = await fetch(`${t.url}/console/api/session`, {
+      headers: { cookie: "wa_console=%E0%A4%A" },
+    });
+    assert.equal(badCookie.status, 401);
+    const badJson = await c.send("POST", "/console/api/simulator/clock", undefined, {
+      "content-type": "application/json",
+    });
+    assert.equal(badJson.status, 400);
+    const malformed = await fetch(`${t.url}/console/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    assert.equal(malformed.status, 400);
+    assert.equal(errorOf(await malformed.json()), "The request body is not valid JSON");
+    assert.equal((await c.get("/console/api/conversations/424242/turns")).status, 404);
+    assert.equal((await c.json("POST", "/console/api/jobs/99999999999999999999999/retry")).status, 400);
+    assert.equal((await c.get("/console/api/conversations?filter=everything")).status, 400);
+    const jsonUpload = await c.send(
+      "POST",
+      "/console/api/simulator/media?waId=5511987650002&name=M&filename=a.json",
+      Buffer.from("{}"),
+      {
+        "content-type": "application/json",
+      },
+    );
+    assert.equal(jsonUpload.status, 415);
+    assert.match(errorOf(await jsonUpload.json()), /application\/json/);
+  });
+
   it("streams a change event when a conversation changes", async () => {
     const c = consoleClient(t.url);
     await c.login("Ana", "correct horse battery", "10.0.0.6");
@@ -368,7 +501,34 @@ function errorOf(body: unknown): string {
 }
 
 describe("console outside the sandbox", () => {
-  it("has no simulator unless SIMULATOR=on", async () => {
+  it("has no simulator unless SIMULATOR=on; with it on the clock stays real time; forged addresses hit a global limit", async () => {
+    const on = await startTestService({
+      WHATSAPP_ACCESS_TOKEN: "EAAnotused0123456789",
+      WHATSAPP_GRAPH_BASE_URL: "http://127.0.0.1:9",
+      SIMULATOR: "on",
+      CONSOLE_LOGIN_ATTEMPTS: "2",
+    });
+    try {
+      const c = consoleClient(on.url);
+      assert.equal((await c.login("Ana", TEST_ADMIN_TOKEN)).status, 200);
+      const sim = await c.json("GET", "/console/api/simulator");
+      assert.equal(sim.body.clockMovable, false);
+      const moved = await c.json("POST", "/console/api/simulator/clock", { advanceMs: 3_600_000 });
+      assert.equal(moved.status, 409, "moving every real customer's clock is refused");
+      // A new forged address per try: each address is under its own limit, all of them together are not.
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++) statuses.push((await c.login("x", "wrong", `192.0.2.${i}`)).status);
+      assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401));
+      assert.equal(statuses[20], 429);
+      // An open event stream does not hold the shutdown.
+      const stream = await fetch(`${on.url}/console/api/events`, { headers: { cookie: c.cookie() ?? "" } });
+      assert.equal(stream.status, 200);
+    } finally {
+      const started = Date.now();
+      await on.stop();
+      assert.ok(Date.now() - started < 8000, `stopped in ${Date.now() - started} ms with a page listening`);
+    }
+
     const t = await startTestService({
       WHATSAPP_ACCESS_TOKEN: "EAAnotused0123456789",
       WHATSAPP_GRAPH_BASE_URL: "http://127.0.0.1:9",

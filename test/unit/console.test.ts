@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readCookie } from "../../src/console/consoleAuth.ts";
+import { isPrivateAddress, readCookie } from "../../src/console/consoleAuth.ts";
 import { createLoginLimiter } from "../../src/console/loginLimiter.ts";
 import { renderInbound, renderOutbound, summarizeReading } from "../../src/console/renderMessage.ts";
 import { loadContent } from "../../src/content/loadContent.ts";
@@ -189,5 +189,14 @@ describe("cookies", () => {
     assert.equal(readCookie("a=1; wa_console=abc%3D; b=2", "wa_console"), "abc=");
     assert.equal(readCookie(undefined, "wa_console"), undefined);
     assert.equal(readCookie("xwa_console=1", "wa_console"), undefined);
+  });
+});
+
+describe("addresses", () => {
+  it("tells a proxy's private or loopback address from a public client", () => {
+    for (const a of ["127.0.0.1", "::1", "::ffff:10.0.1.2", "192.168.0.9", "172.20.0.3", "fd12:3456::1"])
+      assert.equal(isPrivateAddress(a), true, a);
+    for (const a of ["203.0.113.9", "172.32.0.1", "8.8.8.8", "2001:db8::1", "::ffff:198.51.100.1"])
+      assert.equal(isPrivateAddress(a), false, a);
   });
 });

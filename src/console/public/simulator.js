@@ -351,7 +351,7 @@ export function createSimulatorView(ctx) {
   }
 
   async function findConversation(waId) {
-    const data = await get("/console/api/conversations?filter=all");
+    const data = await get(`/console/api/conversations?filter=all&customer=${encodeURIComponent(waId)}`);
     const match = (data.conversations ?? []).find((c) => c.customer === waId);
     return match ? match.id : null;
   }
@@ -360,6 +360,15 @@ export function createSimulatorView(ctx) {
     const sim = await get("/console/api/simulator");
     limits = sim.limits ?? null;
     showClock(sim.now, sim.offsetMs);
+    // The clock can be moved only where it is the sandbox's own (see docs/console-api.md).
+    const movable = sim.clockMovable !== false;
+    for (const control of el.querySelectorAll('[data-testid^="clock-"]')) {
+      if (control instanceof HTMLButtonElement || control instanceof HTMLInputElement)
+        control.disabled = !movable;
+    }
+    clockText.title = movable
+      ? clockText.title
+      : "Real time: the clock moves only in the sandbox with ROLE=all";
   }
 
   async function refreshConversation() {
