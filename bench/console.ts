@@ -55,6 +55,8 @@ try {
   const toEvent: number[] = [];
   const toReply: number[] = [];
   for (let i = 0; i < MESSAGES; i++) {
+    // A random pause: messages sent right after an event would always land just after a poll.
+    await new Promise((r) => setTimeout(r, Math.random() * 700));
     const started = performance.now();
     const sent = await c.json<{ conversationId: number }>("POST", "/console/api/simulator/messages", {
       waId: `55119${String(70000000 + i)}`,

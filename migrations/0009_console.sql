@@ -34,3 +34,8 @@ create index operator_events_conversation on operator_events (conversation_id, i
 -- Stage timings of a turn (queue wait, lock, LLM, retrieval, decide, write), measured on the
 -- wall clock; OCR and sends are read from media and outbox when shown.
 alter table turns add column trace jsonb;
+
+-- The console reads a conversation's messages (history, last message) by conversation; until now
+-- only unprocessed ones were indexed that way. The conversation list is ordered by activity.
+create index inbound_messages_conversation on inbound_messages (conversation_id, id);
+create index conversations_activity on conversations ((greatest(updated_at, last_inbound_at)) desc nulls last, id desc);

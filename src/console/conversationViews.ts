@@ -29,13 +29,23 @@ const stateOf = (raw: unknown) => {
   return parsed.success ? parsed.data : { state: "?", slots: {}, done: false };
 };
 
-const SUMMARY_SQL = `
+/**
+ * Conversation summaries: the conversations are picked first (filter, order, limit), then each gets
+ * its lead, failure flag and last message — so the per-row lookups run 200 times, not once per
+ * conversation in the database.
+ */
+const summarySql = (where: string, limit: string) => `
+  with picked as (
+    select c.id from conversations c left join leads l on l.conversation_id = c.id
+     where c.customer_key not like 'erased:%' and ${where}
+     order by greatest(c.updated_at, c.last_inbound_at) desc nulls last, c.id desc limit ${limit})
   select c.id, c.customer_name, coalesce(c.customer_wa_id, c.customer_user_id) as customer, c.agent_id, c.state,
          c.handoff_at is not null as handoff, c.taken_by, c.opted_out_at is not null as opted_out,
          c.last_inbound_at, c.updated_at, l.outcome, l.id as lead_id,
          exists (select 1 from outbox o where o.conversation_id = c.id and o.status in ('failed', 'dead')) as failed,
          last.direction, last.text, last.at
-    from conversations c
+    from picked p
+    join conversations c on c.id = p.id
     left join leads l on l.conversation_id = c.id
     left join lateral (
       select * from (
@@ -43,9 +53,9 @@ const SUMMARY_SQL = `
           where m.conversation_id = c.id order by m.id desc limit 1)
         union all
         (select 'out', coalesce(o.payload->>'text', o.payload->>'name'), o.created_at from outbox o
-          where o.conversation_id = c.id order by o.id desc limit 1)) x
+          where o.conversation_id = c.id order by o.seq desc limit 1)) x
       order by at desc limit 1) last on true
-   where c.customer_key not like 'erased:%'`;
+   order by greatest(c.updated_at, c.last_inbound_at) desc nulls last, c.id desc`;
 
 const FILTER_SQL: Record<Filter, string> = {
   all: "true",
@@ -100,9 +110,10 @@ function summary(row: SummaryRow, now: Date) {
 
 export async function listConversations(deps: ViewDeps, filter: Filter, customer?: string) {
   const { rows } = await deps.pool.query<SummaryRow>(
-    `${SUMMARY_SQL} and ${FILTER_SQL[filter]}
-       and ($1::text is null or c.customer_wa_id = $1 or c.customer_user_id = $1)
-     order by greatest(c.updated_at, c.last_inbound_at) desc nulls last, c.id desc limit 200`,
+    summarySql(
+      `${FILTER_SQL[filter]} and ($1::text is null or c.customer_wa_id = $1 or c.customer_user_id = $1)`,
+      "200",
+    ),
     [customer ?? null],
   );
   const now = deps.now();
@@ -110,7 +121,7 @@ export async function listConversations(deps: ViewDeps, filter: Filter, customer
 }
 
 export async function readConversation(deps: ViewDeps, id: number) {
-  const found = await deps.pool.query<SummaryRow>(`${SUMMARY_SQL} and c.id = $1`, [id]);
+  const found = await deps.pool.query<SummaryRow>(summarySql("c.id = $1", "1"), [id]);
   const row = found.rows[0];
   if (!row) return undefined;
   const now = deps.now();
@@ -154,7 +165,7 @@ export async function readConversation(deps: ViewDeps, id: number) {
     dropped_reason: string | null;
   }>(
     `select id, payload, status, author, wamid, turn_id, created_at, error_title, dropped_reason
-       from outbox where conversation_id = $1 order by id desc limit 300`,
+       from outbox where conversation_id = $1 order by seq desc limit 300`,
     [id],
   );
   const messages = [
