@@ -430,6 +430,49 @@ describe("operator console and simulator API (real Postgres, sandbox transport)"
     assert.deepEqual(await repliesTo(id, mark), []);
   });
 
+  it("lists dead jobs and failed sends, and retries them", async () => {
+    const c = consoleClient(t.url);
+    await c.login("Ana", "correct horse battery", "10.0.0.11");
+    // A job that fails for real (a payload the task refuses), with one attempt: it ends dead.
+    const added = await t.db.query<{ id: string }>(
+      `select id::text from graphile_worker.add_job('conversation_turn', '{"conversationId":"not-a-number"}'::json, max_attempts := 1)`,
+    );
+    const jobId = added.rows[0]?.id;
+    const dead = await waitFor("the dead job", async () => {
+      const r = await c.json<{ jobs: { id: string; task: string; lastError: string | null }[] }>(
+        "GET",
+        "/console/api/jobs/dead",
+      );
+      return r.body.jobs.find((j) => j.id === jobId);
+    });
+    assert.equal(dead.task, "conversation_turn");
+    assert.match(dead.lastError ?? "", /conversationId/);
+    const retried = await c.json("POST", `/console/api/jobs/${jobId}/retry`);
+    assert.deepEqual([retried.status, retried.body.retried], [200, 1]);
+    assert.equal((await c.json("POST", "/console/api/jobs/999999999/retry")).status, 404);
+    // A send Meta refused for good: listed, and retried through the outbox.
+    const conv = await t.db.query<{ id: number }>(
+      "select id from conversations where customer_wa_id is not null limit 1",
+    );
+    const out = await t.db.query<{ id: number }>(
+      `update outbox set status = 'dead', error_title = 'Re-engagement message' where id =
+         (select max(id) from outbox where conversation_id = $1) returning id`,
+      [conv.rows[0]?.id],
+    );
+    const outId = out.rows[0]?.id;
+    const failed = await c.json<{ messages: { id: number; error: string }[] }>(
+      "GET",
+      "/console/api/outbox/failed",
+    );
+    assert.equal(failed.body.messages.find((m) => m.id === outId)?.error, "Re-engagement message");
+    assert.equal((await c.json("POST", `/console/api/outbox/${outId}/retry`)).status, 200);
+    assert.equal(
+      (await c.json("POST", `/console/api/outbox/${outId}/retry`)).status,
+      409,
+      "only a failed message is retried",
+    );
+  });
+
   it("answers bad input with a clear 4xx, never a 500", async () => {
     const c = consoleClient(t.url);
     await c.login("Ana", "correct horse battery", "10.0.0.8");
