@@ -6,12 +6,11 @@ import { z } from "zod";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import type { Template } from "../content/parseTemplate.ts";
 import { templateMessage } from "../conversation/runTurn.ts";
-import { withTransaction } from "../db/withTransaction.ts";
 import { reviewLead } from "../handoff/reviewLead.ts";
 import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";
 import { giveBack, takeOver } from "../handoff/takeOver.ts";
+import { retryOutboxMessage } from "../outbound/retryOutboxMessage.ts";
 import { eraseContact } from "../privacy/eraseContact.ts";
-import { addJob } from "../queue/addJob.ts";
 import { listDeadJobs } from "../queue/deadJobs.ts";
 import { type ConsoleAuthOptions, createConsoleAuth, sessionOf } from "./consoleAuth.ts";
 import { FILTERS, listConversations, readConversation, readTurns } from "./conversationViews.ts";
@@ -274,15 +273,7 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
   api.post("/outbox/:id/retry", async (req, res) => {
     const id = idParam.safeParse(req.params.id);
     if (!id.success) return bad(res, "outbox id must be a positive integer");
-    const retried = await withTransaction(deps.pool, async (db) => {
-      const { rowCount } = await db.query(
-        `update outbox set status = 'pending', attempts = 0, next_attempt_at = null, updated_at = now()
-          where id = $1 and status in ('dead', 'failed')`,
-        [id.data],
-      );
-      if (rowCount) await addJob(db, "send_message", { outboxId: id.data }, { jobKey: `send:${id.data}` });
-      return rowCount ?? 0;
-    });
+    const retried = await retryOutboxMessage(deps.pool, id.data);
     res.status(retried ? 200 : 409).json(retried ? { retried } : { error: "Not a failed message" });
   });
   api.get("/templates", async (_req, res) => {

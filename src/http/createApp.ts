@@ -4,6 +4,7 @@ import { z } from "zod";
 import { withTransaction } from "../db/withTransaction.ts";
 import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
+import { retryOutboxMessage } from "../outbound/retryOutboxMessage.ts";
 import { eraseContact } from "../privacy/eraseContact.ts";
 import { addJob } from "../queue/addJob.ts";
 import { listDeadJobs } from "../queue/deadJobs.ts";
@@ -77,15 +78,7 @@ export function createApp(deps: AppDeps): Express {
       res.status(400).json({ error: "outbox id must be a positive integer" });
       return;
     }
-    const retried = await withTransaction(deps.pool, async (db) => {
-      const { rowCount } = await db.query(
-        `update outbox set status = 'pending', attempts = 0, next_attempt_at = null, updated_at = now()
-          where id = $1 and status in ('dead', 'failed')`,
-        [id.data],
-      );
-      if (rowCount) await addJob(db, "send_message", { outboxId: id.data }, { jobKey: `send:${id.data}` });
-      return rowCount ?? 0;
-    });
+    const retried = await retryOutboxMessage(deps.pool, id.data);
     res.status(retried ? 200 : 409).json({ retried });
   });
   admin.get("/admin/templates", async (_req, res) => {

@@ -12,45 +12,17 @@ export function createJobsView(ctx) {
     "div",
     { class: "view view-jobs view-scroll" },
     error,
-    h(
-      "section",
-      { class: "card" },
-      h("div", { class: "card-title" }, h("span", { text: "Dead jobs" }), deadCount),
-      h(
-        "table",
-        { class: "table" },
-        h(
-          "thead",
-          null,
-          h(
-            "tr",
-            null,
-            ["ID", "Task", "Attempts", "Last error", "Payload", "Run at", ""].map((t) =>
-              h("th", { text: t }),
-            ),
-          ),
-        ),
-        deadBody,
-      ),
+    tableCard(
+      "Dead jobs",
+      deadCount,
+      ["ID", "Task", "Attempts", "Last error", "Payload", "Run at", ""],
+      deadBody,
     ),
-    h(
-      "section",
-      { class: "card" },
-      h("div", { class: "card-title" }, h("span", { text: "Failed sends" }), failedCount),
-      h(
-        "table",
-        { class: "table" },
-        h(
-          "thead",
-          null,
-          h(
-            "tr",
-            null,
-            ["Outbox ID", "Conversation", "Status", "Error", "At", ""].map((t) => h("th", { text: t })),
-          ),
-        ),
-        failedBody,
-      ),
+    tableCard(
+      "Failed sends",
+      failedCount,
+      ["Outbox ID", "Conversation", "Status", "Error", "At", ""],
+      failedBody,
     ),
   );
 
@@ -145,4 +117,26 @@ export function createJobsView(ctx) {
   }
 
   return { el, refresh, title: "Jobs" };
+}
+
+function tableCard(title, count, headings, body) {
+  return h(
+    "section",
+    { class: "card" },
+    h("div", { class: "card-title" }, h("span", { text: title }), count),
+    h(
+      "table",
+      { class: "table" },
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          headings.map((t) => h("th", { text: t })),
+        ),
+      ),
+      body,
+    ),
+  );
 }
