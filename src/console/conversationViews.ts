@@ -249,7 +249,7 @@ export async function readTurns(deps: ViewDeps, id: number) {
       });
     }
     for (const s of trace?.stages ?? []) {
-      if (s.ms < 1 && (s.name === "prepare" || s.name === "lock")) continue;
+      if (s.ms < 1 && (s.name === "prepare" || s.name === "lock" || s.name === "typing")) continue;
       stages.push({
         name: s.name,
         startMs: turnStart - origin + s.startMs,

@@ -101,7 +101,7 @@ test("the LLM reads several facts from free text; the agent skips what it alread
   });
   assert.deepEqual(
     stages.map((s) => s.name),
-    ["lock", "prepare", "llm", "decide", "write"],
+    ["typing", "lock", "prepare", "llm", "decide", "write"],
   );
 });
 
