@@ -9,6 +9,7 @@ import { templateMessage } from "../conversation/runTurn.ts";
 import { reviewLead } from "../handoff/reviewLead.ts";
 import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";
 import { giveBack, takeOver } from "../handoff/takeOver.ts";
+import { serviceWindow } from "../outbound/decideSendPolicy.ts";
 import { retryOutboxMessage } from "../outbound/retryOutboxMessage.ts";
 import { eraseContact } from "../privacy/eraseContact.ts";
 import { listDeadJobs } from "../queue/deadJobs.ts";
@@ -136,13 +137,17 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
       .safeParse(req.body);
     if (!id.success) return bad(res, "conversation id must be a positive integer");
     if (!body.success) return bad(res, "Write a message, or choose a template and fill every parameter");
-    const found = await readConversation(views, id.data);
-    if (!found) return void res.status(404).json({ error: "No such conversation" });
+    const found = await deps.pool.query<{ last_inbound_at: Date | null }>(
+      "select last_inbound_at from conversations where id = $1",
+      [id.data],
+    );
+    const conversation = found.rows[0];
+    if (!conversation) return void res.status(404).json({ error: "No such conversation" });
     const operator = sessionOf(res).operator;
     let content: Parameters<typeof sendOperatorReply>[2];
     if ("text" in body.data) {
       // Meta refuses free text outside the 24-hour window; say so now instead of a dropped message.
-      if (!found.conversation.window.open)
+      if (!serviceWindow(conversation.last_inbound_at, deps.now()).open)
         return void res.status(409).json({
           error: "The 24-hour window is closed: only an approved template can be sent",
           windowClosed: true,
@@ -153,9 +158,7 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
       if (!template) return bad(res, `No template ${body.data.template.name}`);
       if (template.parameters.length !== body.data.template.params.length)
         return bad(res, `Template ${template.name} takes ${template.parameters.length} parameter(s)`);
-      const message = templateMessage(deps.templates, template.name, body.data.template.params);
-      if (message.type !== "template") throw new Error("templateMessage built a non-template");
-      content = message;
+      content = templateMessage(deps.templates, template.name, body.data.template.params);
     }
     const r = await sendOperatorReply(deps.pool, id.data, content, operator);
     if (r.kind === "queued") {

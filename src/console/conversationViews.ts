@@ -5,7 +5,7 @@ import { readAgentState } from "../agents/runtime/decideTurn.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import type { Template } from "../content/parseTemplate.ts";
 import { turnTraceSchema } from "../conversation/turnTrace.ts";
-import { WINDOW_MS } from "../outbound/decideSendPolicy.ts";
+import { serviceWindow } from "../outbound/decideSendPolicy.ts";
 import { type InboundRow, renderInbound, renderOutbound } from "./renderMessage.ts";
 
 export const FILTERS = ["all", "active", "handoff", "needs_review", "failed", "opted_out"] as const;
@@ -88,7 +88,6 @@ type SummaryRow = {
 
 function summary(row: SummaryRow, now: Date) {
   const s = stateOf(row.state);
-  const closesAt = row.last_inbound_at ? new Date(row.last_inbound_at.getTime() + WINDOW_MS) : null;
   return {
     id: Number(row.id),
     customerName: row.customer_name,
@@ -103,7 +102,7 @@ function summary(row: SummaryRow, now: Date) {
     failed: row.failed,
     needsReview: row.outcome === "needs_review",
     lastMessage: row.direction ? { direction: row.direction, text: row.text, at: row.at } : null,
-    window: { open: closesAt !== null && closesAt > now, closesAt },
+    window: serviceWindow(row.last_inbound_at, now),
     updatedAt: row.updated_at,
   };
 }

@@ -503,7 +503,7 @@ export function templateMessage(
   templates: ReadonlyMap<string, Template> | undefined,
   name: string,
   params: readonly string[],
-): OutboundMessage {
+): Extract<OutboundMessage, { type: "template" }> {
   const template = templates?.get(name);
   if (!template) throw new Error(`template ${name} not loaded`);
   return {

@@ -28,13 +28,21 @@ export function decideSendPolicy(input: PolicyInput): PolicyDecision {
   if (input.proactive && input.optedOut)
     return { kind: "drop", reason: "contact opted out; proactive message not sent" };
   if (input.message.type === "template") return { kind: "send", message: input.message, converted: false };
-  const open =
-    input.lastInboundAt !== null && input.now.getTime() - input.lastInboundAt.getTime() < WINDOW_MS;
-  if (open) return { kind: "send", message: input.message, converted: false };
+  if (serviceWindow(input.lastInboundAt, input.now).open)
+    return { kind: "send", message: input.message, converted: false };
   if (input.fallback?.type === "template") {
     if (input.optedOut)
       return { kind: "drop", reason: "outside the 24-hour window and the contact opted out" };
     return { kind: "send", message: input.fallback, converted: true };
   }
   return { kind: "drop", reason: "outside the 24-hour window and no template for this message" };
+}
+
+/** The customer service window on the conversation clock: open, and until when. */
+export function serviceWindow(
+  lastInboundAt: Date | null,
+  now: Date,
+): { open: boolean; closesAt: Date | null } {
+  const closesAt = lastInboundAt ? new Date(lastInboundAt.getTime() + WINDOW_MS) : null;
+  return { open: closesAt !== null && closesAt > now, closesAt };
 }
