@@ -473,7 +473,6 @@ export async function startService(
             fireFollowUps,
           })
         : undefined,
-      syncLeads: leadSink !== undefined,
       crm: leadSink !== undefined,
       retryJobs,
     });

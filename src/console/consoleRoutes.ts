@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import type { Template } from "../content/parseTemplate.ts";
 import { templateMessage } from "../conversation/runTurn.ts";
+import { recordOperatorEvent } from "../handoff/recordOperatorEvent.ts";
 import { reviewLead } from "../handoff/reviewLead.ts";
 import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";
 import { giveBack, takeOver } from "../handoff/takeOver.ts";
@@ -32,7 +33,7 @@ export type ConsoleDeps = {
   transport: string;
   /** Present when the simulator is enabled (sandbox by default; SIMULATOR=on elsewhere). */
   simulator?: Simulator | undefined;
-  syncLeads: boolean;
+  /** A CRM is configured: reviewed leads are synced to it, erasures reach it. */
   crm: boolean;
   retryJobs: (ids: string[]) => Promise<number>;
   livePollMs?: number;
@@ -86,23 +87,23 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     res.json({ conversations: await listConversations(views, q.data.filter, q.data.customer) });
   });
   api.get("/conversations/:id", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
-    if (!id.success) return bad(res, "conversation id must be a positive integer");
-    const found = await readConversation(views, id.data);
+    const id = pathId(req.params.id, res, "conversation");
+    if (id === undefined) return;
+    const found = await readConversation(views, id);
     if (!found) return void res.status(404).json({ error: "No such conversation" });
     res.json(found);
   });
   api.get("/conversations/:id/turns", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
-    if (!id.success) return bad(res, "conversation id must be a positive integer");
-    const found = await deps.pool.query("select 1 from conversations where id = $1", [id.data]);
+    const id = pathId(req.params.id, res, "conversation");
+    if (id === undefined) return;
+    const found = await deps.pool.query("select 1 from conversations where id = $1", [id]);
     if (found.rowCount === 0) return void res.status(404).json({ error: "No such conversation" });
-    res.json({ turns: await readTurns(views, id.data) });
+    res.json({ turns: await readTurns(views, id) });
   });
   api.post("/conversations/:id/takeover", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
-    if (!id.success) return bad(res, "conversation id must be a positive integer");
-    const r = await takeOver(deps.pool, id.data, sessionOf(res).operator);
+    const id = pathId(req.params.id, res, "conversation");
+    if (id === undefined) return;
+    const r = await takeOver(deps.pool, id, sessionOf(res).operator);
     if (r.kind === "no_conversation") return void res.status(404).json({ error: "No such conversation" });
     if (r.kind === "busy")
       return void res
@@ -111,9 +112,9 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     res.json({ takenBy: r.takenBy });
   });
   api.post("/conversations/:id/release", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
-    if (!id.success) return bad(res, "conversation id must be a positive integer");
-    const r = await giveBack(deps.pool, deps.agents, id.data, sessionOf(res).operator);
+    const id = pathId(req.params.id, res, "conversation");
+    if (id === undefined) return;
+    const r = await giveBack(deps.pool, deps.agents, id, sessionOf(res).operator);
     if (r.kind === "no_conversation") return void res.status(404).json({ error: "No such conversation" });
     if (r.kind === "not_yours")
       return void res.status(409).json({
@@ -123,7 +124,8 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     res.json({});
   });
   api.post("/conversations/:id/reply", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
+    const id = pathId(req.params.id, res, "conversation");
+    if (id === undefined) return;
     const body = z
       .union([
         z.strictObject({ text: z.string().trim().min(1).max(20_000) }),
@@ -135,11 +137,10 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
         }),
       ])
       .safeParse(req.body);
-    if (!id.success) return bad(res, "conversation id must be a positive integer");
     if (!body.success) return bad(res, "Write a message, or choose a template and fill every parameter");
     const found = await deps.pool.query<{ last_inbound_at: Date | null }>(
       "select last_inbound_at from conversations where id = $1",
-      [id.data],
+      [id],
     );
     const conversation = found.rows[0];
     if (!conversation) return void res.status(404).json({ error: "No such conversation" });
@@ -160,12 +161,14 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
         return bad(res, `Template ${template.name} takes ${template.parameters.length} parameter(s)`);
       content = templateMessage(deps.templates, template.name, body.data.template.params);
     }
-    const r = await sendOperatorReply(deps.pool, id.data, content, operator);
+    const r = await sendOperatorReply(deps.pool, id, content, operator);
     if (r.kind === "queued") {
-      await deps.pool.query(
-        "insert into operator_events (conversation_id, operator, action, detail) values ($1, $2, 'reply', $3)",
-        [id.data, operator, JSON.stringify({ outboxIds: r.outboxIds })],
-      );
+      await recordOperatorEvent(deps.pool, {
+        conversationId: id,
+        operator,
+        action: "reply",
+        detail: { outboxIds: r.outboxIds },
+      });
       return void res.status(201).json({ outboxIds: r.outboxIds });
     }
     const errors = {
@@ -177,23 +180,21 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     res.status(status).json({ error });
   });
   api.delete("/conversations/:id/contact", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
-    if (!id.success) return bad(res, "conversation id must be a positive integer");
+    const id = pathId(req.params.id, res, "conversation");
+    if (id === undefined) return;
     const { rows } = await deps.pool.query<{ customer: string | null }>(
       "select coalesce(customer_wa_id, customer_user_id) as customer from conversations where id = $1",
-      [id.data],
+      [id],
     );
     const customer = rows[0]?.customer;
     if (!customer) return void res.status(404).json({ error: "No such contact (already erased?)" });
     const result = await eraseContact(deps.pool, customer, { crm: deps.crm });
-    await deps.pool.query(
-      "insert into operator_events (conversation_id, operator, action, detail) values ($1, $2, 'erase_contact', $3)",
-      [
-        id.data,
-        sessionOf(res).operator,
-        JSON.stringify({ conversations: result.conversations, leads: result.leads.length }),
-      ],
-    );
+    await recordOperatorEvent(deps.pool, {
+      conversationId: id,
+      operator: sessionOf(res).operator,
+      action: "erase_contact",
+      detail: { conversations: result.conversations, leads: result.leads.length },
+    });
     deps.logger.warn(
       { conversations: result.conversations, leads: result.leads.length },
       "contact erased from the console",
@@ -202,11 +203,11 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
   });
 
   api.get("/media/:id", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
-    if (!id.success) return bad(res, "media id must be a positive integer");
+    const id = pathId(req.params.id, res, "media");
+    if (id === undefined) return;
     const { rows } = await deps.pool.query<{ mime_type: string | null; bytes: Buffer | null }>(
       "select coalesce(mime_type, declared_mime) as mime_type, bytes from media where id = $1",
-      [id.data],
+      [id],
     );
     const m = rows[0];
     if (!m?.bytes)
@@ -230,7 +231,8 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     res.json({ leads: await readReviewQueue(deps.pool, q.data.outcome) });
   });
   api.post("/leads/:id/review", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
+    const id = pathId(req.params.id, res, "lead");
+    if (id === undefined) return;
     const body = z
       .strictObject({
         decision: z.enum(["approve", "reject"]),
@@ -238,13 +240,12 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
         note: z.string().trim().max(2000).optional(),
       })
       .safeParse(req.body);
-    if (!id.success) return bad(res, "lead id must be a positive integer");
     if (!body.success) return bad(res, "decision must be approve or reject");
     const r = await reviewLead(
       deps.pool,
-      id.data,
+      id,
       { ...body.data, operator: sessionOf(res).operator },
-      { syncLeads: deps.syncLeads },
+      { syncLeads: deps.crm },
     );
     if (r.kind === "no_lead") return void res.status(404).json({ error: "No such lead" });
     if (r.kind === "not_in_review")
@@ -257,12 +258,12 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     res.json({ jobs: await listDeadJobs(deps.pool) });
   });
   api.post("/jobs/:id/retry", async (req, res) => {
-    const id = z
+    const jobId = z
       .string()
       .regex(/^\d{1,18}$/)
       .safeParse(req.params.id);
-    if (!id.success) return bad(res, "job id must be a number");
-    const retried = await deps.retryJobs([id.data]);
+    if (!jobId.success) return bad(res, "job id must be a number");
+    const retried = await deps.retryJobs([jobId.data]);
     res.status(retried > 0 ? 200 : 404).json(retried > 0 ? { retried } : { error: "No such dead job" });
   });
   api.get("/outbox/failed", async (_req, res) => {
@@ -274,9 +275,9 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     res.json({ messages: rows });
   });
   api.post("/outbox/:id/retry", async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
-    if (!id.success) return bad(res, "outbox id must be a positive integer");
-    const retried = await retryOutboxMessage(deps.pool, id.data);
+    const id = pathId(req.params.id, res, "outbox");
+    if (id === undefined) return;
+    const retried = await retryOutboxMessage(deps.pool, id);
     res.status(retried ? 200 : 409).json(retried ? { retried } : { error: "Not a failed message" });
   });
   api.get("/templates", async (_req, res) => {
@@ -399,6 +400,14 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
   });
   router.use("/console/api", api);
   return { router, close: live.close };
+}
+
+/** A positive integer path id, or a 400 naming it (then undefined). */
+function pathId(raw: string | undefined, res: Response, what: string): number | undefined {
+  const id = idParam.safeParse(raw);
+  if (id.success) return id.data;
+  bad(res, `${what} id must be a positive integer`);
+  return undefined;
 }
 
 function bad(res: Response, error: string): void {

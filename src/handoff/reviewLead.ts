@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { withTransaction } from "../db/withTransaction.ts";
 import { addJob } from "../queue/addJob.ts";
+import { recordOperatorEvent } from "./recordOperatorEvent.ts";
 
 export type ReviewDecision = {
   decision: "approve" | "reject";
@@ -54,16 +55,13 @@ export async function reviewLead(
     );
     if (options.syncLeads)
       await addJob(db, "sync_lead", { leadId }, { jobKey: `lead:${leadId}`, maxAttempts: 10 });
-    await db.query(
-      "insert into operator_events (conversation_id, lead_id, operator, action, detail) values ($1, $2, $3, $4, $5)",
-      [
-        lead.conversation_id,
-        leadId,
-        review.operator,
-        `lead_${review.decision}`,
-        JSON.stringify({ fields: review.fields, note: review.note ?? null }),
-      ],
-    );
+    await recordOperatorEvent(db, {
+      conversationId: lead.conversation_id,
+      leadId,
+      operator: review.operator,
+      action: `lead_${review.decision}`,
+      detail: { fields: review.fields, note: review.note ?? null },
+    });
     return { kind: "reviewed", lead: { id: leadId, outcome, slots } };
   });
 }

@@ -4,6 +4,7 @@ import { readAgentState } from "../agents/runtime/decideTurn.ts";
 import type { AgentState } from "../agents/runtime/transition.ts";
 import { TURN_LOCK_NAMESPACE } from "../conversation/runTurn.ts";
 import { withTransaction } from "../db/withTransaction.ts";
+import { recordOperatorEvent } from "./recordOperatorEvent.ts";
 
 export type TakeOverResult =
   | { kind: "taken"; takenBy: string }
@@ -38,10 +39,7 @@ export async function takeOver(
         "update conversations set taken_by = $2, taken_at = now(), updated_at = now() where id = $1",
         [conversationId, operator],
       );
-      await db.query(
-        "insert into operator_events (conversation_id, operator, action) values ($1, $2, 'take_over')",
-        [conversationId, operator],
-      );
+      await recordOperatorEvent(db, { conversationId, operator, action: "take_over" });
       // A reminder from the bot while a person is talking to the customer would be odd.
       await db.query(
         `update follow_ups set status = 'cancelled', reason = 'taken over by an operator', updated_at = now()
@@ -85,10 +83,7 @@ export async function giveBack(
               state = coalesce($2::jsonb, state), updated_at = now() where id = $1`,
       [conversationId, state ? JSON.stringify(state) : null],
     );
-    await db.query(
-      "insert into operator_events (conversation_id, operator, action) values ($1, $2, 'give_back')",
-      [conversationId, operator],
-    );
+    await recordOperatorEvent(db, { conversationId, operator, action: "give_back" });
     return { kind: "given_back" };
   });
 }
