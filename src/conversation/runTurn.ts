@@ -30,10 +30,8 @@ import type { PlansProvider } from "../tools/plans/createPlansProvider.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
+import { lockConversation } from "./lockConversation.ts";
 import { createTrace } from "./turnTrace.ts";
-
-/** First key of the per-conversation advisory lock (the second is the conversation id). */
-export const TURN_LOCK_NAMESPACE = 7_312_001;
 
 export type TurnDeps = {
   pool: pg.Pool;
@@ -138,13 +136,7 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     // a hung database) fails and is retried instead of holding a worker slot forever. An advisory
     // lock, not a row lock, serialises turns of one conversation across workers and replicas:
     // webhooks keep writing to the conversation while a (long) turn runs.
-    await db.query(
-      prepared(
-        `select set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true),
-                pg_advisory_xact_lock($2, $3)`,
-        [`${deps.timeoutMs}ms`, TURN_LOCK_NAMESPACE, conversationId % 2147483647],
-      ),
-    );
+    await lockConversation(db, conversationId, deps.timeoutMs);
     trace.mark("lock");
     // Read after the lock is held (a new statement, so a new snapshot): the conversation and its
     // unprocessed messages in Meta's timestamp order.

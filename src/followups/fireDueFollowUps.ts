@@ -4,7 +4,8 @@ import { computeVars } from "../agents/runtime/computeVars.ts";
 import { readAgentState } from "../agents/runtime/decideTurn.ts";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import type { Template } from "../content/parseTemplate.ts";
-import { TURN_LOCK_NAMESPACE, templateMessage } from "../conversation/runTurn.ts";
+import { lockConversation } from "../conversation/lockConversation.ts";
+import { templateMessage } from "../conversation/runTurn.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 import { enqueueOutboxMessage } from "../outbound/enqueueOutboxMessage.ts";
 import { followUpEligible } from "./followUpEligible.ts";
@@ -56,10 +57,7 @@ export async function fireDueFollowUps(deps: FollowUpDeps, limit = 100): Promise
       );
       const f = found.rows[0];
       if (!f) return "gone";
-      await db.query("select pg_advisory_xact_lock($1, $2)", [
-        TURN_LOCK_NAMESPACE,
-        f.conversation_id % 2147483647,
-      ]);
+      await lockConversation(db, f.conversation_id);
       const locked = await db.query<{ status: string }>(
         "select status from follow_ups where id = $1 for update",
         [id],

@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
 import { readAgentState } from "../agents/runtime/decideTurn.ts";
 import type { AgentState } from "../agents/runtime/transition.ts";
-import { TURN_LOCK_NAMESPACE } from "../conversation/runTurn.ts";
+import { lockConversation } from "../conversation/lockConversation.ts";
 import { withTransaction } from "../db/withTransaction.ts";
 import { recordOperatorEvent } from "./recordOperatorEvent.ts";
 
@@ -23,10 +23,7 @@ export async function takeOver(
   operator: string,
 ): Promise<TakeOverResult> {
   return withTransaction(pool, async (db) => {
-    await db.query("select set_config('lock_timeout', '15s', true), pg_advisory_xact_lock($1, $2)", [
-      TURN_LOCK_NAMESPACE,
-      conversationId % 2147483647,
-    ]);
+    await lockConversation(db, conversationId, 15_000);
     const { rows } = await db.query<{ taken_by: string | null }>(
       "select taken_by from conversations where id = $1 for update",
       [conversationId],

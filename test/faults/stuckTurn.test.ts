@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TURN_LOCK_NAMESPACE } from "../../src/conversation/runTurn.ts";
+import { TURN_LOCK_NAMESPACE } from "../../src/conversation/lockConversation.ts";
 import { waitFor } from "../helpers/startTestService.ts";
 import { lostAndDoubled, startCluster, textWebhook } from "./harness.ts";
 

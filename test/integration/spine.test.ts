@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { TURN_LOCK_NAMESPACE } from "../../src/conversation/runTurn.ts";
+import { TURN_LOCK_NAMESPACE } from "../../src/conversation/lockConversation.ts";
 import {
   type FakeGraphApi,
   type FakeResponse,
