@@ -125,10 +125,7 @@ export async function readConversation(deps: ViewDeps, id: number) {
   if (!row) return undefined;
   const now = deps.now();
   const s = stateOf(row.state);
-  const agent = deps.agents.get(row.agent_id);
-  const score = agent
-    ? leadScore(agent.definition.data, readAgentState(agent.definition, row.state))
-    : undefined;
+  const score = scoreOf(deps, row.agent_id, row.state);
   const lead = row.lead_id
     ? (
         await deps.pool.query("select id, outcome, details, sync_status from leads where id = $1", [
@@ -192,7 +189,7 @@ export async function readConversation(deps: ViewDeps, id: number) {
     })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime() || a.id.localeCompare(b.id));
   return {
-    conversation: { ...summary(row, now), slots: s.slots, score: score ?? null, lead },
+    conversation: { ...summary(row, now), slots: s.slots, score, lead },
     messages,
     now,
   };
@@ -225,10 +222,7 @@ export async function readTurns(deps: ViewDeps, id: number) {
     [id],
   );
   return rows.map((t) => {
-    const agent = deps.agents.get(t.agent_id);
-    const score = agent
-      ? leadScore(agent.definition.data, readAgentState(agent.definition, t.state_after))
-      : undefined;
+    const score = scoreOf(deps, t.agent_id, t.state_after);
     const parsed = turnTraceSchema.safeParse(t.trace);
     const trace = parsed.success ? parsed.data : undefined;
     // The common axis: the first message's arrival. OCR and sends come from their own rows.
@@ -274,13 +268,19 @@ export async function readTurns(deps: ViewDeps, id: number) {
       agentId: t.agent_id,
       stateBefore: before,
       stateAfter: after,
-      score: score ?? null,
+      score,
       silencedBy: trace?.silencedBy ?? null,
       inbound: inbound.map((m) => ({ id: m.id, type: m.type, text: m.text })),
       stages,
       totalMs: Math.max(0, ...stages.map((s) => s.startMs + s.ms)),
     };
   });
+}
+
+/** The lead score of a stored agent state (null when its agent is no longer loaded or scores nothing). */
+function scoreOf(deps: ViewDeps, agentId: string, state: unknown): number | null {
+  const agent = deps.agents.get(agentId);
+  return (agent && leadScore(agent.definition.data, readAgentState(agent.definition, state))) ?? null;
 }
 
 function describe(detail: Record<string, unknown> | undefined): string {
