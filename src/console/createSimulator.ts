@@ -1,4 +1,3 @@
-import { randomInt } from "node:crypto";
 import type pg from "pg";
 import {
   type CustomerMessage,
@@ -6,6 +5,7 @@ import {
   newWamid,
   type WebhookContext,
 } from "../stories/customerWebhook.ts";
+import { storeSandboxMedia } from "../tools/media/storedMedia.ts";
 import { signBody } from "../webhook/verifySignature.ts";
 import type { SimulatorClock } from "./createSimulatorClock.ts";
 
@@ -91,12 +91,7 @@ export function createSimulator(options: SimulatorOptions) {
           kind: "too_big",
           error: `The file is too large (${mb(file.bytes.length)}): the limit is ${mb(options.limits.maxBytes)}`,
         };
-      const mediaId = String(randomInt(100_000_000_000, 999_999_999_999));
-      // What the Graph API's media endpoint would serve for this id (the sandbox media fetcher reads it).
-      await options.pool.query(
-        "insert into sandbox_media (id, mime_type, sha256, filename, bytes) values ($1, $2, encode(sha256($3), 'base64'), $4, $3)",
-        [mediaId, file.mimeType, file.bytes, file.filename],
-      );
+      const mediaId = await storeSandboxMedia(options.pool, file);
       const type = mime.startsWith("image/") ? "image" : mime.startsWith("audio/") ? "audio" : "document";
       return post(context(waId, name), {
         type,

@@ -11,6 +11,7 @@ import { loadContent } from "../content/loadContent.ts";
 import { renderTemplate, type Template } from "../content/parseTemplate.ts";
 import { startEmbeddedPostgres } from "../db/startEmbeddedPostgres.ts";
 import type { Service } from "../main.ts";
+import { storeSandboxMedia } from "../tools/media/storedMedia.ts";
 import { signBody } from "../webhook/verifySignature.ts";
 import {
   type CheckResult,
@@ -466,13 +467,9 @@ async function runStep(ctx: RunContext, story: Story, step: Step, io: StepIo): P
         const bytes = await readFile(file).catch(() => {
           throw new Error(`cannot read ${path} (from ${file})`);
         });
-        const mediaId = String(randomInt(100_000_000_000, 999_999_999_999));
         const mimeType = mimeTypeOf(path);
         const filename = "filename" in u && u.filename ? u.filename : (path.split("/").pop() ?? "arquivo");
-        await pool.query(
-          "insert into sandbox_media (id, mime_type, sha256, filename, bytes) values ($1, $2, encode(sha256($3), 'base64'), $4, $3)",
-          [mediaId, mimeType, bytes, filename],
-        );
+        const mediaId = await storeSandboxMedia(pool, { bytes, mimeType, filename });
         const caption = "caption" in u ? u.caption : undefined;
         return io.send([
           {
