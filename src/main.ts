@@ -469,7 +469,7 @@ export async function startService(
             webhookUrl: () => url ?? `http://127.0.0.1:${config.PORT}`,
             clock: simClock,
             now: clock,
-            limits: { maxBytes: config.MEDIA_MAX_BYTES, mimeTypes: [...BILL_MIMES, ...AUDIO_MIMES] },
+            limits: mediaLimits,
             fireFollowUps,
           })
         : undefined,

@@ -14,6 +14,7 @@ import { serviceWindow } from "../outbound/decideSendPolicy.ts";
 import { retryOutboxMessage } from "../outbound/retryOutboxMessage.ts";
 import { eraseContact } from "../privacy/eraseContact.ts";
 import { listDeadJobs } from "../queue/deadJobs.ts";
+import { baseMime } from "../whatsapp/fetchGraphMedia.ts";
 import { type ConsoleAuthOptions, createConsoleAuth, sessionOf } from "./consoleAuth.ts";
 import { FILTERS, listConversations, readConversation, readTurns } from "./conversationViews.ts";
 import type { Simulator } from "./createSimulator.ts";
@@ -213,7 +214,7 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     if (!m?.bytes)
       return void res.status(404).json({ error: "No such file, or its retention period is over" });
     // Only types a browser shows harmlessly are served as themselves; the rest download.
-    const mime = (m.mime_type ?? "").split(";")[0]?.trim() ?? "";
+    const mime = baseMime(m.mime_type ?? "");
     const inline =
       /^image\/(jpeg|png|webp)$/.test(mime) || mime === "application/pdf" || mime.startsWith("audio/");
     res.set({

@@ -7,6 +7,7 @@ import {
 } from "../stories/customerWebhook.ts";
 import { storeSandboxMedia } from "../tools/media/storedMedia.ts";
 import { signBody } from "../webhook/verifySignature.ts";
+import { baseMime, type MediaLimits, mimeAllowed } from "../whatsapp/fetchGraphMedia.ts";
 import type { SimulatorClock } from "./createSimulatorClock.ts";
 
 /** The business number the simulator's customers write to (routing.yaml's default answers it). */
@@ -24,7 +25,8 @@ export type SimulatorOptions = {
    */
   clock: SimulatorClock | undefined;
   now: () => Date;
-  limits: { maxBytes: number; mimeTypes: readonly string[] };
+  /** The same limits the media download applies (MEDIA_MAX_BYTES, the types the bot reads). */
+  limits: MediaLimits;
   /** Fires the follow-ups due on the (moved) conversation clock. */
   fireFollowUps: () => Promise<number>;
 };
@@ -72,7 +74,7 @@ export function createSimulator(options: SimulatorOptions) {
       now: options.now(),
       offsetMs: options.clock?.offsetMs() ?? 0,
       clockMovable: options.clock !== undefined,
-      limits: { maxBytes: options.limits.maxBytes, mimeTypes: options.limits.mimeTypes },
+      limits: { maxBytes: options.limits.maxBytes, mimeTypes: options.limits.allowedMimes },
     }),
     send: (waId: string, name: string, message: CustomerMessage) => post(context(waId, name), message),
     async sendFile(
@@ -80,8 +82,8 @@ export function createSimulator(options: SimulatorOptions) {
       name: string,
       file: { bytes: Buffer; mimeType: string; filename: string; caption?: string | undefined },
     ): Promise<SimulatorResult> {
-      const mime = file.mimeType.split(";")[0]?.trim().toLowerCase() ?? "";
-      if (!options.limits.mimeTypes.includes(mime))
+      const mime = baseMime(file.mimeType);
+      if (!mimeAllowed(mime, options.limits.allowedMimes))
         return {
           kind: "type_not_accepted",
           error: `This type is not accepted (${mime || "unknown"}): send a photo (JPEG, PNG, WebP), a PDF or a voice note`,
