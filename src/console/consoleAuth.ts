@@ -69,12 +69,17 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
   const read = async (req: Request): Promise<ConsoleSession | undefined> => {
     const token = readCookie(req.get("cookie"), SESSION_COOKIE);
     if (!token) return undefined;
-    // Sliding expiry: every request extends the session.
+    // Sliding expiry, renewed at most once a minute: a page's bursts of reads do not each rewrite
+    // the session row.
     const { rows } = await pool.query<{ operator: string; csrf_token: string }>(
-      `update console_sessions set last_seen_at = now(), expires_at = now() + make_interval(hours => $2)
-        where token_hash = $1 and expires_at > now() and password_mark = $3
-          and created_at > now() - make_interval(days => $4)
-        returning operator, csrf_token`,
+      `with s as (
+         select operator, csrf_token, last_seen_at from console_sessions
+          where token_hash = $1 and expires_at > now() and password_mark = $3
+            and created_at > now() - make_interval(days => $4)),
+       renewed as (
+         update console_sessions set last_seen_at = now(), expires_at = now() + make_interval(hours => $2)
+          where token_hash = $1 and (select last_seen_at from s) < now() - interval '1 minute')
+       select operator, csrf_token from s`,
       [hashToken(token), options.sessionHours, passwordMark, MAX_SESSION_DAYS],
     );
     const row = rows[0];

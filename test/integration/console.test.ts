@@ -70,6 +70,15 @@ describe("operator console and simulator API (real Postgres, sandbox transport)"
     assert.equal(session.body.operator, "ana");
     assert.equal(session.body.simulator, true);
     assert.equal(session.body.transport, "sandbox");
+    // Sliding expiry: a session seen over a minute ago is renewed by the next request.
+    await t.db.query(
+      "update console_sessions set last_seen_at = now() - interval '2 minutes', expires_at = now() + interval '1 minute' where operator = 'ana'",
+    );
+    assert.equal((await c.get("/console/api/session")).status, 200);
+    const renewed = await t.db.query<{ hours: number }>(
+      "select extract(epoch from expires_at - now()) / 3600 as hours from console_sessions where operator = 'ana'",
+    );
+    assert.ok(Number(renewed.rows[0]?.hours) > 11, "renewed for CONSOLE_SESSION_HOURS (12)");
     // A state-changing call without the CSRF token is refused even with the cookie.
     const forged = await fetch(`${t.url}/console/api/simulator/clock`, {
       method: "POST",
