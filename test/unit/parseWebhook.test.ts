@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { messagesEnvelope } from "../../src/stories/customerWebhook.ts";
 import { parseWebhook } from "../../src/webhook/parseWebhook.ts";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -155,27 +156,11 @@ test("a missing or absurd timestamp falls back to the receipt time", () => {
 });
 
 test("identifiers too long to index are not taken as messages: the change is unrecognised (found by the fuzz suite)", () => {
-  const body = (phoneNumberId: string, from: string) => ({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "1",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "1", phone_number_id: phoneNumberId },
-              contacts: [{ profile: { name: "T" }, wa_id: from }],
-              messages: [
-                { from, id: "wamid.x1", timestamp: "1697043473", type: "text", text: { body: "oi" } },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
+  const body = (phoneNumberId: string, from: string) =>
+    messagesEnvelope(phoneNumberId, "1", {
+      contacts: [{ profile: { name: "T" }, wa_id: from }],
+      messages: [{ from, id: "wamid.x1", timestamp: "1697043473", type: "text", text: { body: "oi" } }],
+    });
   const now = new Date();
   const huge = parseWebhook(body("x".repeat(5000), "5581999990001"), now);
   assert.equal(huge.messages.length, 0);
