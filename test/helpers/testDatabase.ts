@@ -30,6 +30,22 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const c = new pg.Client({ connectionString: server });
       await c.connect();
       try {
+        // A service that has just stopped may still be closing a connection; give it a moment
+        // before forcing (a forced drop kills it mid-query, and that error lands in the test).
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await c.query<{ n: number }>(
+            "select count(*)::int as n from pg_stat_activity where datname = $1",
+            [name],
+          );
+          if ((rows[0]?.n ?? 0) === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const left = await c.query<{ query: string; state: string }>(
+          "select left(query, 200) as query, state from pg_stat_activity where datname = $1",
+          [name],
+        );
+        if (left.rows.length > 0)
+          console.warn(`test database ${name}: connections still open after 2 s:`, left.rows);
         await c.query(`drop database if exists ${name} with (force)`);
       } finally {
         await c.end();
