@@ -1,10 +1,16 @@
 // FAQ evaluation: `npm run eval:faq -- <questions.yaml> [--knowledge DIR] [--synonyms FILE]
 // [--llm offline|recorded|record] [--min-score 0.3] [--json out.json] [--min-hit3 0.9]
-// [--min-accuracy 0.8] [--synthetic 200]`. Indexes the knowledge folder on a throwaway database
-// (DATABASE_URL's or TEST_DATABASE_URL's server if reachable, else an embedded PostgreSQL),
-// asks every question (format of ../shared/fixtures/knowledge-questions.yaml) and prints
-// retrieval hit@1/hit@3, answer accuracy, "não sei"/refuse rates, invented facts and latency.
+// [--min-accuracy 0.8] [--synthetic 200] [--failures all|odd|even|none] [--verbose]`. Indexes the
+// knowledge folder on a throwaway database (DATABASE_URL's or TEST_DATABASE_URL's server if
+// reachable, else an embedded PostgreSQL), asks every question (format of
+// ../shared/fixtures/knowledge-questions.yaml) and prints retrieval hit@1/hit@3, answer accuracy,
+// "não sei"/refuse rates, invented facts and latency, beside a benchmark line: plain BM25 over
+// whole pages (src/tools/rag/bm25Baseline.ts) on the same questions and pages.
 // `--synthetic N` also times retrieval on an N-page base made from the real pages.
+//
+// Halves: when item ids end in a number (dev-faq-07), the figures are also printed for the odd and
+// the even ids, so one half can be tuned on while the other stays untouched; `--failures odd` prints
+// the failed items of the odd half only (the tuning half), so the other is never read.
 //
 // `--llm offline` (default) is the degraded mode: passage answers, no LLM. `--llm recorded` answers
 // through the project's LLM client and prompts/faq_answer.md, replaying
@@ -12,6 +18,24 @@
 // no key; it also reports the LLM answers the grounding check replaced by the passage and token
 // usage. `--llm record` rewrites that file from the live provider in LLM_BASE_URL, LLM_API_KEY,
 // LLM_MODEL. Exits 1 below the floors, on a request with no recording, or when recording fails.
+//
+// `--json FILE` writes (other tools, such as the `npm run eval` scoreboard, read it):
+//   {
+//     mode: "offline" | "recorded" | "record",
+//     questions: number,
+//     hit1, hit3, accuracy: number,                  // 0..1, over the answerable items
+//     dontKnowCorrect, dontKnowTotal: number,        // out-of-scope items answered "não sei"
+//     refuseCorrect, refuseTotal: number,            // manipulation items refused
+//     invented: number,                              // out-of-scope/refuse answered with a fact
+//     dontKnow: { precision: number, recall: number },  // "não sei" as a decision, all items
+//     baseline: { name: "bm25-pages", hit1: number, hit3: number },
+//     halves?: { odd: Summary, even: Summary },      // when ids end in a number
+//     latencyMs: { retrieval: Stats, answering: Stats }, llm?: {...}, synthetic?: Stats & {pages, chunks},
+//     rows: [{ id, question, expected, top, scores, hit1, hit3, kind, reason?, mode?, text?, correct,
+//              invented, missing, retrievalMs, answerMs, baselineTop, baselineHit3, half? }]
+//   }
+// where Summary = { questions, hit1, hit3, accuracy, dontKnowCorrect, dontKnowTotal, refuseCorrect,
+// refuseTotal, invented, baselineHit3 } and Stats = { p50, p95, min, max } in milliseconds.
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -34,6 +58,7 @@ import {
   type FaqAnswer,
   type FaqLlm,
 } from "../src/tools/rag/answerQuestion.ts";
+import { bm25Baseline } from "../src/tools/rag/bm25Baseline.ts";
 import { factsOf, ungroundedFacts } from "../src/tools/rag/checkGrounding.ts";
 import { createKnowledgeBase } from "../src/tools/rag/createKnowledgeBase.ts";
 import { foldText } from "../src/tools/rag/foldText.ts";
@@ -57,6 +82,7 @@ const { values, positionals } = parseArgs({
     "min-accuracy": { type: "string" },
     synthetic: { type: "string" },
     verbose: { type: "boolean", default: false },
+    failures: { type: "string", default: "all" },
   },
 });
 const questionsFile = positionals[0];
@@ -218,6 +244,11 @@ type Row = {
   missing: string[];
   retrievalMs: number;
   answerMs: number;
+  /** The benchmark line's top pages (plain BM25 over whole pages) and whether one was expected. */
+  baselineTop: string[];
+  baselineHit3: boolean | null;
+  /** "odd" or "even" when the id ends in a number: the tuning and the untouched half. */
+  half?: "odd" | "even";
   llm?: {
     calls: number;
     failure?: string;
@@ -247,6 +278,7 @@ try {
       `indexed ${indexed.pages} pages, ${indexed.chunks} chunks in ${indexed.ms} ms; synonyms: ${synonymsFile}`,
   );
   await kb.search("aquecimento"); // warm the vocabulary and the connection
+  const baseline = bm25Baseline(knowledge.pages);
   const minScore = values["min-score"] === undefined ? DEFAULT_MIN_SCORE : Number(values["min-score"]);
   for (const [i, item] of items.entries()) {
     const r0 = performance.now();
@@ -299,6 +331,9 @@ try {
       missing,
       retrievalMs,
       answerMs,
+      baselineTop: baseline(item.question, 3),
+      baselineHit3: answerable ? baseline(item.question, 3).some((t) => expectedIds.includes(t)) : null,
+      ...(halfOf(item.id) ? { half: halfOf(item.id) } : {}),
       ...(replay
         ? {
             llm: {
@@ -317,11 +352,15 @@ try {
     });
     const row = rows.at(-1);
     const caught = row?.llm?.groundingCaught ?? [];
-    if (row && (values.verbose || !row.correct || row.hit3 === false || missingRecordings.length > 0))
+    const shown = values.failures === "all" || values.failures === row?.half;
+    if (
+      row &&
+      (values.verbose || (shown && (!row.correct || row.hit3 === false)) || missingRecordings.length > 0)
+    )
       console.log(
         `${row.correct ? "ok  " : "FAIL"} ${row.id.padEnd(8)} ${row.question.slice(0, 60).padEnd(60)} → ${answer.kind}${row.reason ? `:${row.reason}` : ""}${replay && row.mode ? `/${row.mode}` : ""}${caught.length ? ` (grounding caught ${caught.join(", ")})` : ""}${row.llm?.failure ? ` (LLM failed: ${row.llm.failure.slice(0, 80)})` : ""}  top: ${top.map((t, j) => `${t}(${row.scores[j]})`).join(" ")}${missing.length ? `  missing: ${missing.join(", ")}` : ""}`,
       );
-    if (row && values.verbose && answer.kind === "answer")
+    if (row && (values.verbose || (shown && !row.correct)) && answer.kind === "answer")
       console.log(`         ${answer.text.replace(/\s*\n\s*/g, " / ").slice(0, 220)}`);
   }
   if (values.synthetic) synthetic = await benchmark(Number(values.synthetic), server.url, knowledge);
@@ -336,25 +375,47 @@ try {
   await server.stop();
 }
 
-const answerable = rows.filter((r) => r.hit3 !== null);
-const negatives = rows.filter((r) => r.hit3 === null);
-const rate = (n: number, d: number) => (d === 0 ? 1 : n / d);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const hit1 = rate(answerable.filter((r) => r.hit1).length, answerable.length);
-const hit3 = rate(answerable.filter((r) => r.hit3).length, answerable.length);
-const accuracy = rate(answerable.filter((r) => r.correct).length, answerable.length);
-const dontKnow = negatives.filter((r) => r.expected === "dont_know");
-const refuse = negatives.filter((r) => r.expected === "refuse");
+const total = summarize(rows);
+const answerable = rows.filter((r) => r.hit3 !== null);
+const hit3 = total.hit3;
+const accuracy = total.accuracy;
+const baselineSummary = {
+  name: "bm25-pages",
+  hit1: rate(
+    answerable.filter((r) => r.expected.split(",").includes(r.baselineTop[0] ?? "")).length,
+    answerable.length,
+  ),
+  hit3: total.baselineHit3,
+};
+// "Não sei" as a decision over every item: how often it was right when said, and how often said when due.
+const saidDontKnow = rows.filter((r) => r.kind === "dont_know");
+const dontKnowDecision = {
+  precision: rate(saidDontKnow.filter((r) => r.expected === "dont_know").length, saidDontKnow.length),
+  recall: rate(total.dontKnowCorrect, total.dontKnowTotal),
+};
+const halves =
+  rows.some((r) => r.half === "odd") && rows.some((r) => r.half === "even")
+    ? {
+        odd: summarize(rows.filter((r) => r.half === "odd")),
+        even: summarize(rows.filter((r) => r.half === "even")),
+      }
+    : undefined;
 const retrieval = stats(rows.map((r) => r.retrievalMs));
 const answering = stats(rows.map((r) => r.answerMs));
 console.log(
-  `\n${rows.length} questions (${answerable.length} answerable, ${dontKnow.length} "não sei", ${refuse.length} refuse)`,
+  `\n${rows.length} questions (${answerable.length} answerable, ${total.dontKnowTotal} "não sei", ${total.refuseTotal} refuse)`,
 );
-console.log(`retrieval hit@1 ${pct(hit1)}, hit@3 ${pct(hit3)}`);
-const modeLabel = mode === "offline" ? "degraded mode" : `LLM ${mode}`;
-console.log(`answer accuracy (must_mention, ${modeLabel}) ${pct(accuracy)}`);
+printSummary("all", total);
 console.log(
-  `"não sei" correct ${dontKnow.filter((r) => r.correct).length}/${dontKnow.length}; refuse correct ${refuse.filter((r) => r.correct).length}/${refuse.length}; invented facts on out-of-scope/refuse ${negatives.filter((r) => r.invented).length}; answerable questions answered "não sei"/other ${answerable.filter((r) => r.kind !== "answer").length}`,
+  `benchmark  plain BM25 over whole pages (accent folding, stop words, 5-char prefixes): hit@1 ${pct(baselineSummary.hit1)}, hit@3 ${pct(baselineSummary.hit3)}`,
+);
+if (halves) {
+  printSummary("odd ids", halves.odd);
+  printSummary("even ids", halves.even);
+}
+console.log(
+  `"não sei" as a decision: precision ${pct(dontKnowDecision.precision)}, recall ${pct(dontKnowDecision.recall)}; answerable questions answered "não sei"/other ${answerable.filter((r) => r.kind !== "answer").length}`,
 );
 console.log(
   `latency retrieval: p50 ${retrieval.p50} ms, p95 ${retrieval.p95} ms (min ${retrieval.min}, max ${retrieval.max}); whole answer: p50 ${answering.p50} ms, p95 ${answering.p95} ms`,
@@ -394,7 +455,22 @@ if (synthetic)
 if (values.json)
   writeFileSync(
     values.json,
-    `${JSON.stringify({ mode, hit1, hit3, accuracy, invented, latencyMs: { retrieval, answering }, llm, synthetic, rows }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        mode,
+        ...total,
+        invented,
+        dontKnow: dontKnowDecision,
+        baseline: baselineSummary,
+        ...(halves ? { halves } : {}),
+        latencyMs: { retrieval, answering },
+        llm,
+        synthetic,
+        rows,
+      },
+      null,
+      2,
+    )}\n`,
   );
 const floors: [string, number, string | undefined][] = [
   ["hit@3", hit3, values["min-hit3"]],
@@ -423,6 +499,43 @@ if (mode === "record" && providerErrors > 0) {
   failed = true;
 }
 process.exit(failed ? 1 : 0);
+
+function rate(n: number, d: number) {
+  return d === 0 ? 1 : n / d;
+}
+
+/** The figures of a set of rows (all, or one half). */
+function summarize(subset: Row[]) {
+  const answerable = subset.filter((r) => r.hit3 !== null);
+  const dontKnow = subset.filter((r) => r.expected === "dont_know");
+  const refuse = subset.filter((r) => r.expected === "refuse");
+  return {
+    questions: subset.length,
+    hit1: rate(answerable.filter((r) => r.hit1).length, answerable.length),
+    hit3: rate(answerable.filter((r) => r.hit3).length, answerable.length),
+    accuracy: rate(answerable.filter((r) => r.correct).length, answerable.length),
+    dontKnowCorrect: dontKnow.filter((r) => r.correct).length,
+    dontKnowTotal: dontKnow.length,
+    refuseCorrect: refuse.filter((r) => r.correct).length,
+    refuseTotal: refuse.length,
+    invented: subset.filter((r) => r.invented).length,
+    baselineHit3: rate(answerable.filter((r) => r.baselineHit3).length, answerable.length),
+  };
+}
+
+function printSummary(label: string, s: ReturnType<typeof summarize>) {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(
+    `${label.padEnd(10)} ${s.questions} questions: hit@1 ${pct(s.hit1)}, hit@3 ${pct(s.hit3)} (BM25 line ${pct(s.baselineHit3)}); answer accuracy (${mode === "offline" ? "degraded mode" : `LLM ${mode}`}) ${pct(s.accuracy)}; "não sei" ${s.dontKnowCorrect}/${s.dontKnowTotal}; refuse ${s.refuseCorrect}/${s.refuseTotal}; invented ${s.invented}`,
+  );
+}
+
+/** "odd" or "even" for ids ending in a number (dev-faq-07 → odd). */
+function halfOf(id: string | undefined): "odd" | "even" | undefined {
+  const n = /(\d+)$/.exec(id ?? "")?.[1];
+  if (n === undefined) return undefined;
+  return Number(n) % 2 === 1 ? "odd" : "even";
+}
 
 function safeJson(text: string): unknown {
   try {

@@ -1,0 +1,37 @@
+/**
+ * Folded Portuguese function words (articles, prepositions, pronouns, auxiliaries): searching them
+ * adds noise. Close to PostgreSQL's 'portuguese' stop list, without accents, because customers
+ * type without them.
+ */
+export const STOP_WORDS = new Set(
+  (
+    "a o as os ao aos de da do das dos e em no na nos nas num numa um uma uns umas para pra pro por " +
+    "pelo pela pelos pelas com sem que se mais menos ou ja nao sim eu me mim lhe nos vos ele ela eles " +
+    "elas voce voces seu sua seus suas meu minha meus minhas nosso nossa teu tua isso isto este esta " +
+    "esse essa aquele aquela aquilo la ai aqui ali entre ate sobre como quando onde porque pois mas " +
+    "tambem so muito muita muitos muitas tudo todo toda todos todas algum alguma nada ser e sao foi " +
+    "era estar esta estao estou estava ter tem tenho tinha ha hei havia vai vou vao ir fica ficar " +
+    "fazer faz faco feito qual quais quanto quanta quantos quantas o que ne entao tipo assim coisa " +
+    "mesmo mesma cada outro outra outros outras qualquer depois antes agora ainda tao bem"
+  ).split(" "),
+);
+
+/**
+ * How customers frame a question on WhatsApp ("queria saber", "consigo", "alguém"): not stop words
+ * in general, but they say nothing about which page answers. Folded.
+ */
+export const QUESTION_FILLERS = new Set(
+  (
+    "posso pode podem poderia preciso precisa precisam precisaria devo deve sei saber queria quero " +
+    "gostaria ver seria oi ola bom boa dia tarde noite obrigado obrigada favor duvida pergunta alguem " +
+    "gente dai consigo conseguir consegue existe existem da de dar vcs voces moca moco amigo amiga " +
+    "senhor senhora mano meu rei uai oxe egua visse po kkk kkkk kkkkk rs haha falar dizer fala diz " +
+    "explica explicar entendi entender sabe sabem informar informacao info tudo"
+  ).split(" "),
+);
+
+/** A content word: not a stop word nor a question filler, at least 3 letters or a number. */
+export function isContentWord(folded: string): boolean {
+  if (/^\d+$/.test(folded)) return true;
+  return folded.length >= 3 && !STOP_WORDS.has(folded) && !QUESTION_FILLERS.has(folded);
+}
