@@ -2,14 +2,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { factsOf, ungroundedFacts } from "../../src/tools/rag/checkGrounding.ts";
 import { chunkPage, stripMarkdown } from "../../src/tools/rag/chunkPage.ts";
-import { rankPages, relevance } from "../../src/tools/rag/createKnowledgeBase.ts";
 import { detectInjection } from "../../src/tools/rag/detectInjection.ts";
 import { editDistance, foldText, wordsOf } from "../../src/tools/rag/foldText.ts";
 import { fuseRankings } from "../../src/tools/rag/fuseRankings.ts";
 import { needsClarification } from "../../src/tools/rag/needsClarification.ts";
 import { parseKnowledgePage } from "../../src/tools/rag/parseKnowledgePage.ts";
 import { parseSynonyms } from "../../src/tools/rag/parseSynonyms.ts";
-import { planQuery, type Vocabulary } from "../../src/tools/rag/planQuery.ts";
 import { trimPassage } from "../../src/tools/rag/trimPassage.ts";
 
 describe("chunking", () => {
@@ -56,36 +54,6 @@ describe("accent folding and words", () => {
     assert.equal(editDistance("fidelidadi", "fidelidade", 2), 1);
     assert.equal(editDistance("telhdao", "telhado", 2), 1);
     assert.equal(editDistance("chover", "cobrar", 1), 2);
-  });
-});
-
-describe("query planning", () => {
-  const vocabulary: Vocabulary = new Map([
-    ["instalacao", { words: ["instalação"], df: 3 }],
-    ["fidelidade", { words: ["fidelidade"], df: 4 }],
-    ["telhado", { words: ["telhado"], df: 2 }],
-  ]);
-
-  test("restores the pages' accents and corrects typos, keeping what was typed", () => {
-    const plan = planQuery("tem fidelidadi? e a instalacao no telhadu", vocabulary);
-    assert.deepEqual(plan.words, [
-      "fidelidadi",
-      "fidelidade",
-      "e",
-      "a",
-      "instalacao",
-      "instalação",
-      "no",
-      "telhadu",
-      "telhado",
-    ]);
-    assert.deepEqual(plan.weights, [1, 0.8, 1, 1, 1, 1, 1, 1, 0.8]);
-    // "tem" is a question filler and is not searched; groups point back at the question's words.
-    assert.deepEqual(plan.groups, [1, 1, 2, 3, 4, 4, 5, 6, 6]);
-  });
-
-  test("does not correct words far from every page word", () => {
-    assert.deepEqual(planQuery("chover", vocabulary).words, ["chover"]);
   });
 });
 
@@ -172,22 +140,6 @@ describe("ranking", () => {
       ["b", "c", "a", "d"],
     );
     assert.equal(fused[0]?.score, 1 / 62 + 1 / 61);
-  });
-
-  test("pages rank by their best chunk plus a quarter of the second; one chunk per page", () => {
-    const order = rankPages([
-      { id: "1", pageId: "x", score: 0.6 },
-      { id: "2", pageId: "y", score: 0.55 },
-      { id: "3", pageId: "y", score: 0.5 },
-      { id: "4", pageId: "x", score: 0.1 },
-    ]);
-    assert.deepEqual(order, ["2", "1"]);
-  });
-
-  test("relevance grows with keyword strength and coverage and stays below 1", () => {
-    assert.ok(relevance({ kw: 3, coverage: 1, trg: 0.5 }) > relevance({ kw: 3, coverage: 0.4, trg: 0.5 }));
-    assert.ok(relevance({ kw: 100, coverage: 1, trg: 1 }) < 1);
-    assert.equal(relevance({ kw: 0, coverage: 0, trg: 0 }), 0);
   });
 });
 

@@ -79,7 +79,7 @@ export function passageAnswer(best: Passage): FaqAnswer {
   return {
     kind: "answer",
     mode: "passage",
-    text: `${heading}${trimPassage(best.text)}`,
+    text: best.excerpt || `${heading}${trimPassage(best.text)}`,
     sources,
   };
 }

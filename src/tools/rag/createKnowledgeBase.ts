@@ -1,105 +1,73 @@
 import type pg from "pg";
-import { z } from "zod";
-import { prepared } from "../../db/prepared.ts";
-import { foldText } from "./foldText.ts";
+import { buildQuery, type QueryGroup } from "./buildQuery.ts";
+import { buildSearchIndex, type SearchIndex } from "./buildSearchIndex.ts";
 import { fuseRankings } from "./fuseRankings.ts";
 import { hasTable } from "./indexKnowledge.ts";
-import { planQuery, type Vocabulary } from "./planQuery.ts";
+import { type PageHit, rankPages } from "./rankPages.ts";
+import { selectSentences } from "./selectSentences.ts";
+import { splitQuestions } from "./splitQuestions.ts";
 
-export type Passage = { pageId: string; title: string; heading: string; text: string; score: number };
-export type Retrieval = { passages: Passage[]; ms: number; mode: "keyword" | "hybrid" };
+export type Passage = {
+  pageId: string;
+  title: string;
+  heading: string;
+  /** The page's best-matching chunk, as stored. */
+  text: string;
+  /** 0..1, from the raw BM25F score (see relevance). */
+  score: number;
+  /** The page's sentences that answer the question, with their neighbours, WhatsApp-sized. */
+  excerpt: string;
+};
+
+/** What one question of the message found, and the evidence the "não sei" decision weighs. */
+export type QuestionResult = {
+  text: string;
+  passages: Passage[];
+  evidence: Evidence;
+};
+export type Evidence = {
+  /** Raw BM25F score of the best page (0 when nothing matched). */
+  best: number;
+  /** Best page's score over the second's: 1 = no competitor. */
+  margin: number;
+  /** Share (idf-weighted) of the question's content words the best page holds. */
+  coverage: number;
+  /** Content words of the question that the knowledge base never uses (after typo correction). */
+  unknown: string[];
+  /** Content words of the question (weight 1). */
+  words: number;
+};
+
+export type Retrieval = {
+  passages: Passage[];
+  ms: number;
+  mode: "keyword" | "hybrid";
+  /** One entry per question found in the message (two for "tem multa? e o aviso prévio?"). */
+  questions: QuestionResult[];
+};
 export type KnowledgeBase = {
   search(question: string, k?: number): Promise<Retrieval>;
   /** Pages in the index as of the last search or refresh (0 before either). */
   pages(): number;
-  /** Reloads what the index holds (vocabulary, extensions); search does it when the index changed. */
+  /** Reloads what the index holds (chunks, stems, synonyms); search does it when the index changed. */
   refresh(): Promise<void>;
 };
 
-type State = { hash: string; pages: number; vocabulary: Vocabulary; trigram: boolean; vectors: boolean };
+type State = { hash: string; pages: number; index: SearchIndex; vectors: boolean };
 
-const rowSchema = z.object({
-  id: z.string(),
-  page_id: z.string(),
-  title: z.string(),
-  heading: z.string(),
-  body: z.string(),
-  kw: z.number(),
-  coverage: z.number(),
-  trg: z.number(),
-});
-type Row = z.infer<typeof rowSchema>;
-
-/** Candidate chunks scored before keeping the best one per page. */
-const CANDIDATES = 60;
+/** Personal context around the question counts this much; another question of the same message less. */
+const CONTEXT_WEIGHT = 0.4;
+const OTHER_QUESTION_WEIGHT = 0.3;
 const VECTOR_CANDIDATES = 20;
-/**
- * A chunk must match at least this share of the question (idf-weighted): "previsão do tempo para
- * Recife amanhã" shares "tempo" with a privacy page, which is not an answer.
- */
-const MIN_COVERAGE = 0.35;
-
-/*
- * Keyword scoring in one statement. Question words are stemmed by the 'portuguese' configuration
- * (stop words drop out); synonym groups add their other stems at a lower weight. Each stem weighs
- * its BM25-style idf times ts_rank against the chunk (title A, heading B, text D), so "energia",
- * which every page says, counts little. `coverage` is the idf share of the question's words that
- * the chunk matches: what separates "vai chover amanhã?" (no word of ours) from a real question.
- */
-const keywordSql = (trigram: boolean) => `
-with words as (
-  select * from unnest($1::text[], $2::float8[], $3::int[]) as w(word, weight, grp)
-), lex as (
-  select l.lexeme, w.weight, w.grp, false as synonym
-  from words w cross join lateral unnest(to_tsvector('portuguese', w.word)) as l
-), syn as (
-  select s2.lexeme, l.weight * 0.6 as weight, l.grp, true as synonym
-  from lex l
-  join knowledge_synonyms s1 on s1.lexeme = l.lexeme
-  join knowledge_synonyms s2 on s2.group_id = s1.group_id and s2.lexeme <> s1.lexeme
-), terms as (
-  select distinct on (lexeme) lexeme, weight, grp, synonym, (quote_literal(lexeme) || case when length(lexeme) >= 5 then ':*' else '' end)::tsquery as q
-  from (select * from lex union all select * from syn) t
-  order by lexeme, synonym, weight desc
-), n as (
-  select greatest(count(*), 1)::float8 as n from knowledge_chunks
-), stats as (
-  -- A prefix stem (residenc:*) takes the df of its most frequent completion: close enough for idf.
-  select t.*, d.df, ln(1 + (n.n - d.df + 0.5) / (d.df + 0.5)) as idf
-  from terms t cross join n
-  cross join lateral (
-    select coalesce(max(k.df), 0)::float8 as df from knowledge_lexemes k
-    where k.lexeme = t.lexeme or (length(t.lexeme) >= 5 and k.lexeme like t.lexeme || '%')
-  ) d
-), grps as (
-  -- A short word the pages never use counts less: "reais", "jogo" should not sink a real question.
-  -- A long one the pages never use ("flamengo", "condicionado") is what the question is about, and
-  -- we know nothing of it: it counts more, so a chunk matching only the small words ("começa",
-  -- "instalação") does not cover the question.
-  select grp, max(idf) filter (where not synonym)
-    * case when max(df) filter (where not synonym) > 0 then 1
-           when max(length(lexeme)) filter (where not synonym) >= 6 then 1.5
-           else 0.7 end as idf
-  from stats group by grp
-), total as (
-  select coalesce(sum(idf), 0) as total from grps
-), hits as (
-  select c.id, sum(s.weight * s.idf * ts_rank('{0.3,0.4,0.7,1.0}', c.tsv, s.q)) as kw, array_agg(distinct s.grp) as matched
-  from stats s join knowledge_chunks c on c.tsv @@ s.q
-  group by c.id
-  order by kw desc
-  limit ${CANDIDATES}
-)
--- Coverage and trigrams only for the best candidates: they cost more than the keyword rank.
-select c.id::text, c.page_id, c.title, c.heading, c.body, h.kw::float8 as kw,
-  coalesce((select sum(g.idf) from grps g where g.grp = any(h.matched)) / nullif((select total from total), 0), 0)::float8 as coverage,
-  ${trigram ? "word_similarity(c.folded_heading, $4)::float8" : "0::float8"} as trg
-from hits h join knowledge_chunks c on c.id = h.id`;
 
 /**
- * Retrieval over the indexed knowledge base (see indexKnowledge). Keyword mode always; with
- * `embed` and a knowledge_vectors table (pgvector), also a vector ranking fused with the keyword
- * one (reciprocal rank fusion): mode "hybrid". At most one passage per page, best first.
+ * Retrieval over the indexed knowledge base (see indexKnowledge). Postgres keeps the chunks, the
+ * vocabulary and the synonym stems; on refresh they become an in-memory BM25F index (title and
+ * heading weighted, snowball stems from PostgreSQL's 'portuguese' configuration plus 5-letter
+ * prefixes, synonyms, typo correction), so a search is a few milliseconds with no round trip.
+ * The message is split into its question(s) and context first. With `embed` and a
+ * knowledge_vectors table (pgvector), a vector ranking is fused with the keyword one (reciprocal
+ * rank fusion): mode "hybrid". At most one passage per page, best first.
  */
 export function createKnowledgeBase(opts: {
   pool: pg.Pool;
@@ -114,25 +82,10 @@ export function createKnowledgeBase(opts: {
     );
     const row = rows[0];
     if (state && row && state.hash === row.content_hash) return;
-    const vocabulary: Vocabulary = new Map();
-    const terms = await pool.query<{ word: string; folded: string; df: number }>(
-      "select word, folded, df from knowledge_terms",
-    );
-    for (const t of terms.rows) {
-      const entry = vocabulary.get(t.folded);
-      if (entry) {
-        entry.words.push(t.word);
-        entry.df += t.df;
-      } else vocabulary.set(t.folded, { words: [t.word], df: t.df });
-    }
-    const ext = await pool.query<{ trigram: boolean }>(
-      "select exists (select 1 from pg_extension where extname = 'pg_trgm') as trigram",
-    );
     state = {
       hash: row?.content_hash ?? "",
       pages: row?.pages ?? 0,
-      vocabulary,
-      trigram: ext.rows[0]?.trigram === true,
+      index: await loadIndex(pool),
       vectors: embed !== undefined && (await hasTable(pool, "knowledge_vectors")),
     };
   }
@@ -144,101 +97,142 @@ export function createKnowledgeBase(opts: {
       const started = performance.now();
       await refresh();
       const current = state;
-      if (!current) return { passages: [], ms: 0, mode: "keyword" };
-      const plan = planQuery(question, current.vocabulary);
-      const mode = current.vectors && embed ? "hybrid" : "keyword";
-      const rows: Row[] = [];
-      if (plan.words.length > 0) {
-        const result = await pool.query(
-          // Prepared: each connection parses and plans this statement once.
-          prepared(keywordSql(current.trigram), [
-            plan.words,
-            plan.weights,
-            plan.groups,
-            // $4 exists only in the trigram variant: a prepared statement takes exactly its parameters.
-            ...(current.trigram ? [foldText(question)] : []),
-          ]),
-        );
-        for (const r of result.rows) rows.push(rowSchema.parse(r));
-      }
-      const scored = rows
-        .filter((r) => r.coverage >= MIN_COVERAGE)
-        .map((r) => ({ row: r, score: relevance(r) }))
-        .sort((a, b) => b.score - a.score);
-      const byId = new Map(scored.map((s) => [s.row.id, s]));
-      let order = rankPages(scored.map((s) => ({ id: s.row.id, pageId: s.row.page_id, score: s.score })));
+      const mode = current?.vectors && embed ? "hybrid" : "keyword";
+      const empty: Retrieval = { passages: [], ms: 0, mode, questions: [] };
+      if (!current) return empty;
+      const { index } = current;
+      const parts = splitQuestions(question);
+      if (parts.questions.length === 0) return empty;
+      const context = buildQuery(parts.context, index, CONTEXT_WEIGHT);
+      const asked = parts.questions.map((q) => buildQuery(q, index));
+      const questions = parts.questions.map((text, i) => {
+        const others = asked.flatMap((g, j) => (j === i ? [] : reweigh(g, OTHER_QUESTION_WEIGHT)));
+        const groups = merge([...(asked[i] ?? []), ...others, ...context]);
+        const hits = rankPages(index, groups);
+        return { text, groups, hits };
+      });
+      const all = merge([...asked.flat(), ...context]);
+      let order = rankPages(index, all).map((h) => h.pageId);
+      // Each question's best page is among the first: a two-question message gets both answers.
+      const firsts = questions.flatMap((q) => (q.hits[0] ? [q.hits[0].pageId] : []));
+      order = [...new Set([order[0] ?? "", ...firsts, ...order])].filter(Boolean);
       if (mode === "hybrid" && embed) {
         // The embeddings endpoint is an extra: when it fails, the keyword ranking answers alone.
-        const vectorHits = await vectorSearch(pool, embed, question, byId).catch(() => undefined);
-        if (vectorHits) order = fuseRankings([order, vectorHits]).map((f) => f.id);
+        const vectorPages = await vectorSearch(pool, embed, question).catch(() => undefined);
+        if (vectorPages) order = fuseRankings([order, vectorPages]).map((f) => f.id);
       }
-      const passages: Passage[] = [];
-      const pagesSeen = new Set<string>();
-      for (const id of order) {
-        const hit = byId.get(id);
-        if (!hit || pagesSeen.has(hit.row.page_id)) continue;
-        pagesSeen.add(hit.row.page_id);
-        passages.push({
-          pageId: hit.row.page_id,
-          title: hit.row.title,
-          heading: hit.row.heading,
-          text: hit.row.body,
-          score: Math.round(hit.score * 1000) / 1000,
-        });
-        if (passages.length >= k) break;
-      }
-      return { passages, ms: Math.round((performance.now() - started) * 10) / 10, mode };
+      const hitsOf = new Map(rankPages(index, all).map((h) => [h.pageId, h]));
+      const passages = order.slice(0, k).map((pageId) => passageOf(index, pageId, hitsOf.get(pageId), all));
+      return {
+        passages,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        mode,
+        questions: questions.map((q) => ({
+          text: q.text,
+          passages: q.hits.slice(0, k).map((h) => passageOf(index, h.pageId, h, q.groups)),
+          evidence: evidenceOf(q.hits, q.groups),
+        })),
+      };
     },
   };
 }
 
 /**
- * One relevance number per chunk: keyword strength, scaled by how much of the question the chunk
- * covers, plus a small trigram bonus (typos the vocabulary could not fix). Exported for the eval.
+ * One relevance number per page in 0..1 from the raw BM25F score, so operators can set a
+ * threshold (FAQ_MIN_SCORE) without knowing the scale. Pure.
  */
-export function relevance(r: { kw: number; coverage: number; trg: number }): number {
-  const raw = r.kw * (0.75 + 0.25 * r.coverage) + 0.5 * r.trg;
-  // Squashed to 0..1 so operators can set a threshold without knowing the scale.
-  return raw / (raw + 2);
+export function relevance(raw: number): number {
+  return raw / (raw + 5);
 }
 
-/**
- * Best chunk per page, pages ordered by their best chunk plus a quarter of their second best: a
- * page with several matching sections is more likely the page about the question. Returns chunk
- * ids, one per page. Pure.
- */
-export function rankPages(chunks: { id: string; pageId: string; score: number }[]): string[] {
-  const pages = new Map<string, { id: string; best: number; second: number }>();
-  for (const c of chunks) {
-    const page = pages.get(c.pageId);
-    if (!page) pages.set(c.pageId, { id: c.id, best: c.score, second: 0 });
-    else if (c.score > page.best) pages.set(c.pageId, { id: c.id, best: c.score, second: page.best });
-    else if (c.score > page.second) page.second = c.score;
+function passageOf(
+  index: SearchIndex,
+  pageId: string,
+  hit: PageHit | undefined,
+  groups: QueryGroup[],
+): Passage {
+  const page = index.pages.get(pageId);
+  const chunk = index.chunks[hit?.chunk ?? page?.chunks[0] ?? 0];
+  return {
+    pageId,
+    title: page?.title ?? chunk?.title ?? pageId,
+    heading: chunk?.heading ?? "",
+    text: chunk?.body ?? "",
+    score: Math.round(relevance(hit?.raw ?? 0) * 1000) / 1000,
+    excerpt: selectSentences(index, pageId, groups),
+  };
+}
+
+function evidenceOf(hits: PageHit[], groups: QueryGroup[]): Evidence {
+  const [first, second] = hits;
+  const main = groups.filter((g) => g.weight >= 1);
+  return {
+    best: first?.raw ?? 0,
+    margin: first ? (second ? first.raw / second.raw : 1) : 0,
+    coverage: first?.coverage ?? 0,
+    unknown: main.filter((g) => !g.known).map((g) => g.word),
+    words: main.length,
+  };
+}
+
+const reweigh = (groups: QueryGroup[], w: number) => groups.map((g) => ({ ...g, weight: g.weight * w }));
+
+/** One group per word, the highest weight kept (a word in the question and in the context). */
+function merge(groups: QueryGroup[]): QueryGroup[] {
+  const byWord = new Map<string, QueryGroup>();
+  for (const g of groups) {
+    const seen = byWord.get(g.word);
+    if (!seen || g.weight > seen.weight) byWord.set(g.word, g);
   }
-  return [...pages.values()].sort((a, b) => b.best + b.second / 4 - (a.best + a.second / 4)).map((p) => p.id);
+  return [...byWord.values()];
 }
 
-/** Nearest chunks by cosine distance; their rows join the candidates so fusion can pick them. */
+/** Chunks, Portuguese stems of the vocabulary and synonym stems: what the in-memory index needs. */
+async function loadIndex(pool: pg.Pool): Promise<SearchIndex> {
+  const chunks = await pool.query<{
+    id: string;
+    page_id: string;
+    title: string;
+    heading: string;
+    body: string;
+  }>("select id::text, page_id, title, heading, body from knowledge_chunks order by page_id, ord");
+  // ts_lexize gives the snowball stem, '' for a stop word; both spellings (with and without
+  // accents) so a customer's "instalacao" meets the page's "instalação".
+  const stems = await pool.query<{ word: string; stem: string | null }>(
+    `select w as word, (ts_lexize('portuguese_stem', w))[1] as stem
+       from (select word as w from knowledge_terms union select folded from knowledge_terms) t`,
+  );
+  const synonyms = await pool.query<{ group_id: number; lexeme: string }>(
+    "select group_id, lexeme from knowledge_synonyms order by group_id",
+  );
+  const groups = new Map<number, string[]>();
+  for (const s of synonyms.rows) groups.set(s.group_id, [...(groups.get(s.group_id) ?? []), s.lexeme]);
+  return buildSearchIndex(
+    chunks.rows.map((c) => ({
+      id: c.id,
+      pageId: c.page_id,
+      title: c.title,
+      heading: c.heading,
+      body: c.body,
+    })),
+    new Map(stems.rows.map((s) => [s.word, s.stem ?? ""])),
+    [...groups.values()],
+  );
+}
+
+/** Pages of the nearest chunks by cosine distance, for fusion with the keyword ranking. */
 async function vectorSearch(
   pool: pg.Pool,
   embed: (texts: string[]) => Promise<number[][]>,
   question: string,
-  byId: Map<string, { row: Row; score: number }>,
 ): Promise<string[]> {
   const [vector] = await embed([question]);
   if (!vector) return [];
-  const { rows } = await pool.query(
-    `select c.id::text, c.page_id, c.title, c.heading, c.body, 0::float8 as kw, 0::float8 as coverage, 0::float8 as trg
-     from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
+  const { rows } = await pool.query<{ page_id: string }>(
+    `select c.page_id from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
      order by v.embedding <=> $1::text::vector
      limit ${VECTOR_CANDIDATES}`,
     [`[${vector.join(",")}]`],
   );
-  const ids: string[] = [];
-  for (const raw of rows) {
-    const row = rowSchema.parse(raw);
-    if (!byId.has(row.id)) byId.set(row.id, { row, score: 0 });
-    ids.push(row.id);
-  }
-  return ids;
+  return [...new Set(rows.map((r) => r.page_id))];
 }

@@ -1,0 +1,151 @@
+import type { QueryGroup } from "./buildQuery.ts";
+import type { SearchIndex } from "./buildSearchIndex.ts";
+import { termsOfWord } from "./buildSearchIndex.ts";
+import { wordsOf } from "./foldText.ts";
+import { groupIdf } from "./rankPages.ts";
+import { tableCells } from "./trimPassage.ts";
+
+/** About what a phone shows without scrolling much. */
+export const EXCERPT_CHARS = 480;
+
+/** A sentence, a list item or a table row of a page, in page order. */
+type Unit = {
+  text: string;
+  heading: string;
+  /** Units of the same paragraph or list share a block. */
+  block: number;
+  /** For a list item: the sentence that introduces the list ("…podem assinar com estas regras:"). */
+  leadIn?: number;
+  /** For a table row: the header cells, so only the asked columns are quoted. */
+  header?: string[];
+  cells?: string[];
+};
+
+/**
+ * The answer in degraded mode: the page's sentences (list items, table rows) that match the
+ * question best, with their neighbours, in page order and cut to WhatsApp size. A table row
+ * keeps only the columns the question names ("empresa" → the commercial column) when it names
+ * any. Pure.
+ */
+export function selectSentences(index: SearchIndex, pageId: string, groups: QueryGroup[]): string {
+  const page = index.pages.get(pageId);
+  if (!page) return "";
+  const units = unitsOf(page.chunks.flatMap((i) => (index.chunks[i] ? [index.chunks[i]] : [])));
+  const weightOf = (text: string) => matchScore(text, groups, index);
+  const scored = units.map((u, i) => ({ i, s: weightOf(u.cells ? u.cells[0] + " " + u.text : u.text) }));
+  const ranked = scored.filter((x) => x.s > 0).sort((a, b) => b.s - a.s || a.i - b.i);
+  const top = ranked[0];
+  if (!top) return "";
+  const chosen = new Set<number>();
+  const withNeighbours = (i: number) => {
+    const u = units[i];
+    if (!u) return;
+    chosen.add(i);
+    if (u.leadIn !== undefined) chosen.add(u.leadIn);
+    // A sentence that introduces a list ("…:") needs the list; a short one, the sentence after it.
+    const next = units[i + 1];
+    if (next && next.block === u.block && (u.text.endsWith(":") || u.text.length < 90)) chosen.add(i + 1);
+    if (u.text.endsWith(":")) for (let j = i + 1; units[j]?.leadIn === i && j < i + 6; j++) chosen.add(j);
+  };
+  withNeighbours(top.i);
+  for (const other of ranked.slice(1, 4))
+    if (
+      other.s >= 0.6 * top.s &&
+      render(units, new Set([...chosen, other.i]), groups, index).length <= EXCERPT_CHARS
+    )
+      withNeighbours(other.i);
+  const heading = units[top.i]?.heading;
+  const text = render(units, chosen, groups, index);
+  const prefix = heading && heading !== page.title ? `*${heading}*\n` : "";
+  return cut(`${prefix}${text}`);
+}
+
+/** idf-weighted share of the question's words a text holds. */
+function matchScore(text: string, groups: QueryGroup[], index: SearchIndex): number {
+  const terms = new Set(wordsOf(text).flatMap((w) => termsOfWord(w, index.stems)));
+  let s = 0;
+  for (const g of groups) {
+    const best = Math.max(0, ...g.terms.filter((t) => terms.has(t.key)).map((t) => t.weight));
+    s += g.weight * best * groupIdf(g, index);
+  }
+  return s;
+}
+
+function unitsOf(chunks: { heading: string; body: string }[]): Unit[] {
+  const units: Unit[] = [];
+  let block = 0;
+  for (const chunk of chunks) {
+    let header: string[] | undefined;
+    let leadIn: number | undefined;
+    for (const line of chunk.body.split("\n")) {
+      const trimmed = line.trim();
+      if (!trimmed) {
+        block++;
+        header = undefined;
+        leadIn = undefined;
+        continue;
+      }
+      const cells = tableCells(trimmed);
+      if (cells) {
+        if (cells.length === 0) continue;
+        if (!header) header = cells;
+        else units.push({ text: cells.slice(1).join(" "), heading: chunk.heading, block, header, cells });
+        continue;
+      }
+      const item = /^(?:-|\d+\.)\s+(.*)$/.exec(trimmed);
+      if (item?.[1]) {
+        units.push({
+          text: item[1],
+          heading: chunk.heading,
+          block,
+          ...(leadIn !== undefined ? { leadIn } : {}),
+        });
+        continue;
+      }
+      for (const sentence of trimmed.split(/(?<=[.!?])\s+(?=[\p{Lu}\d"])/u)) {
+        units.push({ text: sentence, heading: chunk.heading, block });
+        leadIn = sentence.endsWith(":") ? units.length - 1 : undefined;
+      }
+    }
+    block++;
+  }
+  return units;
+}
+
+function render(units: Unit[], chosen: Set<number>, groups: QueryGroup[], index: SearchIndex): string {
+  const out: string[] = [];
+  let lastBlock = -1;
+  for (const i of [...chosen].sort((a, b) => a - b)) {
+    const u = units[i];
+    if (!u) continue;
+    const text = u.cells ? rowText(u, groups, index) : u.leadIn !== undefined ? `- ${u.text}` : u.text;
+    const sameLine =
+      u.block === lastBlock && !u.cells && u.leadIn === undefined && !out.at(-1)?.endsWith(":");
+    if (sameLine && out.length) out[out.length - 1] = `${out.at(-1)} ${text}`;
+    else out.push(text);
+    lastBlock = u.block;
+  }
+  return out.join("\n");
+}
+
+/** "CEMIG — Desconto residencial: 20%", only the columns the question names when it names any. */
+function rowText(u: Unit, groups: QueryGroup[], index: SearchIndex): string {
+  const cells = u.cells ?? [];
+  const header = u.header ?? [];
+  const columns = cells.map((_, j) => j).slice(1);
+  const asked = columns.filter((j) => matchScore(header[j] ?? "", groups, index) > 0);
+  const shown = asked.length > 0 && asked.length < columns.length ? asked : columns;
+  return `- ${cells[0]}: ${shown.map((j) => `${header[j] ?? ""} ${cells[j] ?? ""}`.trim()).join("; ")}`;
+}
+
+function cut(text: string): string {
+  if (text.length <= EXCERPT_CHARS) return text;
+  const lines = text.split("\n");
+  let out = "";
+  for (const line of lines) {
+    if ((out + line).length > EXCERPT_CHARS) break;
+    out = out ? `${out}\n${line}` : line;
+  }
+  if (!out) out = text.slice(0, EXCERPT_CHARS).replace(/\s+\S*$/, "");
+  return `${out} …`;
+}
