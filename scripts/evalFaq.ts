@@ -249,6 +249,8 @@ type Row = {
   baselineHit3: boolean | null;
   /** "odd" or "even" when the id ends in a number: the tuning and the untouched half. */
   half?: "odd" | "even";
+  /** The evidence the "não sei" decision weighed, for the first question of the message. */
+  evidence?: unknown;
   llm?: {
     calls: number;
     failure?: string;
@@ -331,6 +333,7 @@ try {
       missing,
       retrievalMs,
       answerMs,
+      ...(retrieval.questions[0] ? { evidence: retrieval.questions[0].evidence } : {}),
       baselineTop: baseline(item.question, 3),
       baselineHit3: answerable ? baseline(item.question, 3).some((t) => expectedIds.includes(t)) : null,
       ...(halfOf(item.id) ? { half: halfOf(item.id) } : {}),
@@ -355,12 +358,14 @@ try {
     const shown = values.failures === "all" || values.failures === row?.half;
     if (
       row &&
-      (values.verbose || (shown && (!row.correct || row.hit3 === false)) || missingRecordings.length > 0)
+      ((shown && (values.verbose || !row.correct || row.hit3 === false)) || missingRecordings.length > 0)
     )
       console.log(
         `${row.correct ? "ok  " : "FAIL"} ${row.id.padEnd(8)} ${row.question.slice(0, 60).padEnd(60)} → ${answer.kind}${row.reason ? `:${row.reason}` : ""}${replay && row.mode ? `/${row.mode}` : ""}${caught.length ? ` (grounding caught ${caught.join(", ")})` : ""}${row.llm?.failure ? ` (LLM failed: ${row.llm.failure.slice(0, 80)})` : ""}  top: ${top.map((t, j) => `${t}(${row.scores[j]})`).join(" ")}${missing.length ? `  missing: ${missing.join(", ")}` : ""}`,
       );
-    if (row && (values.verbose || (shown && !row.correct)) && answer.kind === "answer")
+    if (row && shown && (values.verbose || !row.correct) && row.evidence)
+      console.log(`         evidence ${JSON.stringify(row.evidence)}`);
+    if (row && shown && (values.verbose || !row.correct) && answer.kind === "answer")
       console.log(`         ${answer.text.replace(/\s*\n\s*/g, " / ").slice(0, 220)}`);
   }
   if (values.synthetic) synthetic = await benchmark(Number(values.synthetic), server.url, knowledge);

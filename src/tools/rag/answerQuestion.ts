@@ -1,16 +1,19 @@
 import { z } from "zod";
 import type { ChatMessage, LlmClient, LlmTool, Usage } from "../llm/createLlmClient.ts";
-import { ungroundedFacts } from "./checkGrounding.ts";
+import { isGrounded } from "./checkGrounding.ts";
 import type { KnowledgeBase, Passage } from "./createKnowledgeBase.ts";
+import { type DontKnowReason, decideDontKnow } from "./decideDontKnow.ts";
 import { detectInjection } from "./detectInjection.ts";
 import { needsClarification } from "./needsClarification.ts";
 import { trimPassage } from "./trimPassage.ts";
 
 export type FaqAnswer =
   | { kind: "answer"; text: string; sources: { id: string; title: string }[]; mode: "llm" | "passage" }
-  | { kind: "dont_know"; reason: "no_match" | "out_of_scope" | "ungrounded" | "llm_failed" }
+  | { kind: "dont_know"; reason: FaqDontKnowReason }
   | { kind: "refuse"; reason: "injection" }
   | { kind: "clarify" };
+
+export type FaqDontKnowReason = DontKnowReason | "ungrounded" | "llm_failed";
 
 /** The part of the project's LLM client the FAQ uses (tests may pass a stub). */
 export type FaqLlm = Pick<LlmClient, "callWithTools">;
@@ -28,6 +31,10 @@ export type AnswerDeps = {
 
 /** Tuned on the public sample and the project's own questions: see `npm run eval:faq`. */
 export const DEFAULT_MIN_SCORE = 0.3;
+/** A message with more questions than this gets the first ones answered. */
+const MAX_QUESTIONS = 2;
+const PARTIAL_NOTE =
+  "Sobre a outra pergunta, não sei responder com certeza: uma pessoa da equipe pode te ajudar.";
 /** Passages the LLM sees: the best one per page, a few pages. */
 const LLM_PASSAGES = 4;
 
@@ -54,33 +61,55 @@ export async function answerQuestion(deps: AnswerDeps, question: string): Promis
   if (needsClarification(question)) return { kind: "clarify" };
   if (detectInjection(question)) return { kind: "refuse", reason: "injection" };
   const retrieval = await deps.kb.search(question, LLM_PASSAGES);
-  const best = retrieval.passages[0];
-  if (!best) return { kind: "dont_know", reason: "out_of_scope" };
   const minScore = deps.minScore ?? DEFAULT_MIN_SCORE;
-  if (best.score < minScore) return { kind: "dont_know", reason: "no_match" };
-  const relevant = retrieval.passages.filter((p) => p.score >= minScore);
-  if (!deps.llm || !deps.instruction) return passageAnswer(best);
-  const llm = await askLlm(deps.llm, deps.instruction, question, relevant, deps.onUsage);
-  if (llm.kind === "failed") return passageAnswer(best);
+  const decided = retrieval.questions.slice(0, MAX_QUESTIONS).map((q) => {
+    const best = q.passages[0];
+    const reason: FaqDontKnowReason | undefined = !best
+      ? "out_of_scope"
+      : best.score < minScore
+        ? "no_match"
+        : decideDontKnow(q.text, q.evidence, best.excerpt);
+    return { question: q, best, reason };
+  });
+  // The first question is the one the message is about: a follow-up ("qual o nome pra baixar?")
+  // makes no sense answered alone.
+  const lead = decided[0];
+  if (!lead || lead.reason || !lead.best)
+    return { kind: "dont_know", reason: lead?.reason ?? "out_of_scope" };
+  const answered = decided.flatMap((d) => (d.best && !d.reason ? [{ ...d, best: d.best }] : []));
+  const first = { ...lead, best: lead.best };
+  const fallback = () =>
+    passageAnswer(
+      answered.map((a) => a.best),
+      answered.length < decided.length,
+    );
+  if (!deps.llm || !deps.instruction) return fallback();
+  const relevant = answered.flatMap((a) => a.question.passages.filter((p) => p.score >= minScore));
+  const passages = [...new Map(relevant.map((p) => [p.pageId, p])).values()].slice(0, LLM_PASSAGES);
+  const llm = await askLlm(deps.llm, deps.instruction, question, passages, deps.onUsage);
+  if (llm.kind === "failed") return fallback();
   if (llm.kind === "not_found") return { kind: "dont_know", reason: "no_match" };
-  if (ungroundedFacts(llm.text, relevant.map(sourceText)).length > 0) return passageAnswer(best);
-  const used = relevant.filter((p) => llm.sourceIds.includes(p.pageId));
-  const sources = (used.length > 0 ? used : [best]).map((p) => ({ id: p.pageId, title: p.title }));
+  if (!isGrounded(llm.text, passages.map(sourceText))) return fallback();
+  const used = passages.filter((p) => llm.sourceIds.includes(p.pageId));
+  const sources = (used.length > 0 ? used : [first.best]).map((p) => ({ id: p.pageId, title: p.title }));
   return { kind: "answer", mode: "llm", text: llm.text.trim(), sources };
 }
 
 /**
- * The degraded-mode answer: the passage as written by the operator. The source is cited by the
- * agent's prompt (operator wording), not here.
+ * The degraded-mode answer: for each question of the message, the sentences of its best page that
+ * answer it (see selectSentences), as the operator wrote them. The source pages are cited by the
+ * agent's prompt (operator wording), not here. When one of two questions has no answer, says so.
  */
-export function passageAnswer(best: Passage): FaqAnswer {
-  const heading = best.heading && best.heading !== best.title ? `*${best.heading}*\n` : "";
-  const sources = [{ id: best.pageId, title: best.title }];
+export function passageAnswer(best: Passage[], partial = false): FaqAnswer {
+  // Two questions on one page get the sentences of each; the same sentences once.
+  const texts = [...new Set(best.map((p) => p.excerpt || trimPassage(p.text)))];
+  const pages = [...new Map(best.map((p) => [p.pageId, p])).values()];
+  if (partial) texts.push(PARTIAL_NOTE);
   return {
     kind: "answer",
     mode: "passage",
-    text: best.excerpt || `${heading}${trimPassage(best.text)}`,
-    sources,
+    text: texts.join("\n\n"),
+    sources: pages.map((p) => ({ id: p.pageId, title: p.title })),
   };
 }
 

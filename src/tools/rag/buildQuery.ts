@@ -49,7 +49,8 @@ export function buildQuery(text: string, index: SearchIndex, weight = 1): QueryG
 
 /** The stems of the closest page word, for a word the pages never use (typos). */
 function closestStems(folded: string, index: SearchIndex): string[] {
-  if (folded.length < 4 || /\d/.test(folded)) return [];
+  // Five letters and fewer are too close to other real words ("sogra" / "sobra") to correct.
+  if (folded.length < 6 || /\d/.test(folded)) return [];
   const max = folded.length >= 8 ? 2 : 1;
   let best = max + 1;
   let bestDf = -1;

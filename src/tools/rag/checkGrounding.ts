@@ -1,4 +1,5 @@
 import { foldText } from "./foldText.ts";
+import { isContentWord } from "./stopWords.ts";
 
 const NUMBER_WORDS: Record<string, string> = {
   um: "1",
@@ -60,4 +61,36 @@ export function ungroundedFacts(answer: string, sources: string[]): string[] {
   const known = new Set<string>();
   for (const s of sources) for (const f of factsOf(s)) known.add(f);
   return [...factsOf(answer)].filter((f) => !known.has(f));
+}
+
+/**
+ * Below this share of its content words found in the passages, a sentence of an LLM answer says
+ * something the passages do not: a paraphrase keeps most words' stems, an invented rule does not.
+ */
+const SENTENCE_SUPPORT = 0.6;
+
+/**
+ * The sentences of an answer whose content words (5-letter folded prefixes, so inflections meet)
+ * are mostly absent from the sources. Short sentences ("Sim.") are not judged. Pure.
+ */
+export function unsupportedSentences(answer: string, sources: string[]): string[] {
+  const known = new Set(sources.flatMap((s) => contentPrefixes(s)));
+  return (answer.match(/[^.!?\n]+[.!?]*/g) ?? [])
+    .map((s) => s.trim())
+    .filter((sentence) => {
+      const words = contentPrefixes(sentence);
+      if (words.length < 3) return false;
+      return words.filter((w) => known.has(w)).length / words.length < SENTENCE_SUPPORT;
+    });
+}
+
+/** An LLM answer may be sent: every number and every sentence is backed by the passages. */
+export function isGrounded(answer: string, sources: string[]): boolean {
+  return ungroundedFacts(answer, sources).length === 0 && unsupportedSentences(answer, sources).length === 0;
+}
+
+function contentPrefixes(text: string): string[] {
+  return (foldText(text).match(/\p{L}+/gu) ?? [])
+    .filter((w) => w.length >= 4 && isContentWord(w))
+    .map((w) => w.replace(/s$/, "").slice(0, 5));
 }

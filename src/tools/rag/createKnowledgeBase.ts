@@ -1,6 +1,9 @@
 import type pg from "pg";
 import { buildQuery, type QueryGroup } from "./buildQuery.ts";
 import { buildSearchIndex, type SearchIndex } from "./buildSearchIndex.ts";
+import { asksForFigure } from "./decideDontKnow.ts";
+import { focusOf } from "./focusOf.ts";
+import { foldText } from "./foldText.ts";
 import { fuseRankings } from "./fuseRankings.ts";
 import { hasTable } from "./indexKnowledge.ts";
 import { type PageHit, rankPages } from "./rankPages.ts";
@@ -36,6 +39,8 @@ export type Evidence = {
   unknown: string[];
   /** Content words of the question (weight 1). */
   words: number;
+  /** The thing or action a yes/no question asks about ("tem aplicativo?"), and whether the best page has it. */
+  focus?: { word: string; onBestPage: boolean };
 };
 
 export type Retrieval = {
@@ -59,6 +64,8 @@ type State = { hash: string; pages: number; index: SearchIndex; vectors: boolean
 const CONTEXT_WEIGHT = 0.4;
 const OTHER_QUESTION_WEIGHT = 0.3;
 const VECTOR_CANDIDATES = 20;
+/** Share of a question's coverage the message's best page must reach to answer it too. */
+const COHERENT = 0.8;
 
 /**
  * Retrieval over the indexed knowledge base (see indexKnowledge). Postgres keeps the chunks, the
@@ -112,7 +119,18 @@ export function createKnowledgeBase(opts: {
         return { text, groups, hits };
       });
       const all = merge([...asked.flat(), ...context]);
-      let order = rankPages(index, all).map((h) => h.pageId);
+      const allHits = rankPages(index, all);
+      let order = allHits.map((h) => h.pageId);
+      // The message's page comes first for each of its questions when it covers that question
+      // nearly as well as the question's own best page ("tem multa? e o aviso prévio?": one page).
+      const top = allHits[0];
+      if (top && questions.length > 1)
+        for (const q of questions) {
+          const own = q.hits.find((h) => h.pageId === top.pageId);
+          const first = q.hits[0];
+          if (own && first && own !== first && own.coverage >= COHERENT * first.coverage)
+            q.hits = [own, ...q.hits.filter((h) => h !== own)];
+        }
       // Each question's best page is among the first: a two-question message gets both answers.
       const firsts = questions.flatMap((q) => (q.hits[0] ? [q.hits[0].pageId] : []));
       order = [...new Set([order[0] ?? "", ...firsts, ...order])].filter(Boolean);
@@ -121,7 +139,7 @@ export function createKnowledgeBase(opts: {
         const vectorPages = await vectorSearch(pool, embed, question).catch(() => undefined);
         if (vectorPages) order = fuseRankings([order, vectorPages]).map((f) => f.id);
       }
-      const hitsOf = new Map(rankPages(index, all).map((h) => [h.pageId, h]));
+      const hitsOf = new Map(allHits.map((h) => [h.pageId, h]));
       const passages = order.slice(0, k).map((pageId) => passageOf(index, pageId, hitsOf.get(pageId), all));
       return {
         passages,
@@ -129,8 +147,10 @@ export function createKnowledgeBase(opts: {
         mode,
         questions: questions.map((q) => ({
           text: q.text,
-          passages: q.hits.slice(0, k).map((h) => passageOf(index, h.pageId, h, q.groups)),
-          evidence: evidenceOf(q.hits, q.groups),
+          passages: q.hits
+            .slice(0, k)
+            .map((h) => passageOf(index, h.pageId, h, q.groups, asksForFigure(q.text))),
+          evidence: evidenceOf(index, q.text, q.hits, q.groups),
         })),
       };
     },
@@ -150,6 +170,7 @@ function passageOf(
   pageId: string,
   hit: PageHit | undefined,
   groups: QueryGroup[],
+  wantsFigure = false,
 ): Passage {
   const page = index.pages.get(pageId);
   const chunk = index.chunks[hit?.chunk ?? page?.chunks[0] ?? 0];
@@ -159,14 +180,22 @@ function passageOf(
     heading: chunk?.heading ?? "",
     text: chunk?.body ?? "",
     score: Math.round(relevance(hit?.raw ?? 0) * 1000) / 1000,
-    excerpt: selectSentences(index, pageId, groups),
+    excerpt: selectSentences(index, pageId, groups, wantsFigure),
   };
 }
 
-function evidenceOf(hits: PageHit[], groups: QueryGroup[]): Evidence {
+function evidenceOf(index: SearchIndex, text: string, hits: PageHit[], groups: QueryGroup[]): Evidence {
   const [first, second] = hits;
   const main = groups.filter((g) => g.weight >= 1);
+  const word = focusOf(text);
+  const group = word ? main.find((g) => foldText(g.word) === word) : undefined;
+  const bag = first ? index.pages.get(first.pageId)?.bag : undefined;
+  const onBestPage =
+    !!group &&
+    !!bag &&
+    group.terms.some((t) => (t.weight >= 0.8 || t.key.startsWith("p:")) && bag.tf.has(t.key));
   return {
+    ...(word ? { focus: { word, onBestPage } } : {}),
     best: first?.raw ?? 0,
     margin: first ? (second ? first.raw / second.raw : 1) : 0,
     coverage: first?.coverage ?? 0,

@@ -8,6 +8,13 @@ import { tableCells } from "./trimPassage.ts";
 /** About what a phone shows without scrolling much. */
 export const EXCERPT_CHARS = 480;
 
+/** What a sentence without a number keeps of its score when the question asks for a figure. */
+const FIGURELESS = 0.5;
+/** Lists up to this many items are quoted whole when one item matches. */
+const SHORT_LIST = 3;
+/** How much a section heading's match adds to each of its sentences. */
+const HEADING_SHARE = 0.5;
+
 /** A sentence, a list item or a table row of a page, in page order. */
 type Unit = {
   text: string;
@@ -16,6 +23,8 @@ type Unit = {
   block: number;
   /** For a list item: the sentence that introduces the list ("…podem assinar com estas regras:"). */
   leadIn?: number;
+  /** A list item (its block is the list). */
+  item?: boolean;
   /** For a table row: the header cells, so only the asked columns are quoted. */
   header?: string[];
   cells?: string[];
@@ -27,12 +36,28 @@ type Unit = {
  * keeps only the columns the question names ("empresa" → the commercial column) when it names
  * any. Pure.
  */
-export function selectSentences(index: SearchIndex, pageId: string, groups: QueryGroup[]): string {
+export function selectSentences(
+  index: SearchIndex,
+  pageId: string,
+  groups: QueryGroup[],
+  wantsFigure = false,
+): string {
   const page = index.pages.get(pageId);
   if (!page) return "";
   const units = unitsOf(page.chunks.flatMap((i) => (index.chunks[i] ? [index.chunks[i]] : [])));
   const weightOf = (text: string) => matchScore(text, groups, index);
-  const scored = units.map((u, i) => ({ i, s: weightOf(u.cells ? u.cells[0] + " " + u.text : u.text) }));
+  // A sentence is also about its section's heading ("O percentual muda depois?"), at a lower
+  // weight; a table row is about its column headers too.
+  const headingScore = new Map<string, number>();
+  const scored = units.map((u, i) => {
+    // Every row shares the header: only a row's own cells make it the answer.
+    const own = weightOf(u.cells ? u.cells.join(" ") : u.text);
+    const context = u.cells ? weightOf((u.header ?? []).join(" ")) : 0;
+    if (!headingScore.has(u.heading)) headingScore.set(u.heading, weightOf(u.heading));
+    const s = own > 0 ? own + HEADING_SHARE * (context + (headingScore.get(u.heading) ?? 0)) : 0;
+    // "Quanto tempo demora?" is answered by a sentence with a number.
+    return { i, s: wantsFigure && !/\d/.test(u.cells ? u.cells.join(" ") : u.text) ? s * FIGURELESS : s };
+  });
   const ranked = scored.filter((x) => x.s > 0).sort((a, b) => b.s - a.s || a.i - b.i);
   const top = ranked[0];
   if (!top) return "";
@@ -44,8 +69,16 @@ export function selectSentences(index: SearchIndex, pageId: string, groups: Quer
     if (u.leadIn !== undefined) chosen.add(u.leadIn);
     // A sentence that introduces a list ("…:") needs the list; a short one, the sentence after it.
     const next = units[i + 1];
-    if (next && next.block === u.block && (u.text.endsWith(":") || u.text.length < 90)) chosen.add(i + 1);
+    if (
+      next &&
+      next.block === u.block &&
+      (u.text.endsWith(":") || u.text.length < 90 || next.text.length < 60)
+    )
+      chosen.add(i + 1);
     if (u.text.endsWith(":")) for (let j = i + 1; units[j]?.leadIn === i && j < i + 6; j++) chosen.add(j);
+    // A list item of a short list answers with the list: "quais as formas de pagamento?".
+    const list = [...units.keys()].filter((j) => units[j]?.item && units[j]?.block === u.block);
+    if (u.item && list.length <= SHORT_LIST) for (const j of list) chosen.add(j);
   };
   withNeighbours(top.i);
   for (const other of ranked.slice(1, 4))
@@ -80,9 +113,9 @@ function unitsOf(chunks: { heading: string; body: string }[]): Unit[] {
     for (const line of chunk.body.split("\n")) {
       const trimmed = line.trim();
       if (!trimmed) {
-        block++;
+        // A list often follows its lead-in ("…alguns valores:") after a blank line.
+        if (leadIn === undefined) block++;
         header = undefined;
-        leadIn = undefined;
         continue;
       }
       const cells = tableCells(trimmed);
@@ -98,6 +131,7 @@ function unitsOf(chunks: { heading: string; body: string }[]): Unit[] {
           text: item[1],
           heading: chunk.heading,
           block,
+          item: true,
           ...(leadIn !== undefined ? { leadIn } : {}),
         });
         continue;
@@ -118,9 +152,8 @@ function render(units: Unit[], chosen: Set<number>, groups: QueryGroup[], index:
   for (const i of [...chosen].sort((a, b) => a - b)) {
     const u = units[i];
     if (!u) continue;
-    const text = u.cells ? rowText(u, groups, index) : u.leadIn !== undefined ? `- ${u.text}` : u.text;
-    const sameLine =
-      u.block === lastBlock && !u.cells && u.leadIn === undefined && !out.at(-1)?.endsWith(":");
+    const text = u.cells ? rowText(u, groups, index) : u.item ? `- ${u.text}` : u.text;
+    const sameLine = u.block === lastBlock && !u.cells && !u.item && !out.at(-1)?.endsWith(":");
     if (sameLine && out.length) out[out.length - 1] = `${out.at(-1)} ${text}`;
     else out.push(text);
     lastBlock = u.block;
@@ -133,7 +166,17 @@ function rowText(u: Unit, groups: QueryGroup[], index: SearchIndex): string {
   const cells = u.cells ?? [];
   const header = u.header ?? [];
   const columns = cells.map((_, j) => j).slice(1);
-  const asked = columns.filter((j) => matchScore(header[j] ?? "", groups, index) > 0);
+  // Words every column header shares ("Desconto residencial", "Desconto comercial") pick none.
+  const shared = new Set(
+    columns
+      .map((j) => new Set(wordsOf(header[j] ?? "")))
+      .reduce((a, b) => new Set([...a].filter((w) => b.has(w)))),
+  );
+  const own = (j: number) =>
+    wordsOf(header[j] ?? "")
+      .filter((w) => !shared.has(w))
+      .join(" ");
+  const asked = columns.filter((j) => matchScore(own(j), groups, index) > 0);
   const shown = asked.length > 0 && asked.length < columns.length ? asked : columns;
   return `- ${cells[0]}: ${shown.map((j) => `${header[j] ?? ""} ${cells[j] ?? ""}`.trim()).join("; ")}`;
 }

@@ -1,0 +1,38 @@
+import type { Evidence } from "./createKnowledgeBase.ts";
+import { foldText, wordsOf } from "./foldText.ts";
+import { needsLiveData } from "./needsLiveData.ts";
+
+export type DontKnowReason = "no_match" | "out_of_scope" | "live_data";
+
+/** Below this share of the question's (idf-weighted) words, the best page is about something else. */
+export const MIN_COVERAGE = 0.28;
+
+/**
+ * "Não sei" as its own decision, from general evidence: a question needing live or personal data
+ * (today's price, next month's flag, the customer's own invoice, a competitor); a best page that
+ * holds too little of the question; a question about a thing or an action ("vocês têm aplicativo?",
+ * "dá pra parcelar?") that the best page never mentions; a question asking for a
+ * number or an identifier ("quanto", "qual o CNPJ") whose best sentences hold none. Returns the
+ * reason, or undefined when the answer may be given. Pure.
+ */
+export function decideDontKnow(
+  question: string,
+  evidence: Evidence,
+  excerpt: string,
+): DontKnowReason | undefined {
+  if (needsLiveData(question)) return "live_data";
+  if (evidence.best <= 0 || !excerpt) return "no_match";
+  if (evidence.coverage < MIN_COVERAGE) return "no_match";
+  // "vocês têm aplicativo?", "dá pra parcelar?": the thing asked about must be on the answer page.
+  if (evidence.focus && !evidence.focus.onBestPage) return "out_of_scope";
+  if (asksForFigure(question) && !/\d/.test(excerpt)) return "no_match";
+  return undefined;
+}
+
+/** "quanto", "quantos", "qual o valor / preço / CNPJ / número": the answer is a figure. */
+export function asksForFigure(question: string): boolean {
+  const words = wordsOf(question).map(foldText).join(" ");
+  return /\b(quanto|quanta|quantos|quantas)\b|\bqual (e )?(o|a) (valor|preco|numero|cnpj|cpf|percentual|porcentagem|telefone|codigo)\b/.test(
+    words,
+  );
+}
