@@ -35,6 +35,8 @@ export const DEFAULT_MIN_SCORE = 0.3;
 const MAX_QUESTIONS = 2;
 const PARTIAL_NOTE =
   "Sobre a outra pergunta, não sei responder com certeza: uma pessoa da equipe pode te ajudar.";
+/** How far below a question's best page (relevance 0..1) another page may be and still be shown to the LLM. */
+const CLOSE_SCORE = 0.05;
 /** Passages the LLM sees: the best one per page, a few pages. */
 const LLM_PASSAGES = 4;
 
@@ -58,8 +60,9 @@ const answerArgs = z.object({ found: z.boolean(), answer: z.string(), source_ids
  * to the passage answer. Without an LLM, or when it fails, the best passage trimmed to WhatsApp size.
  */
 export async function answerQuestion(deps: AnswerDeps, question: string): Promise<FaqAnswer> {
-  if (needsClarification(question)) return { kind: "clarify" };
+  // Manipulation first: one written in English or hidden in a very long message is still refused.
   if (detectInjection(question)) return { kind: "refuse", reason: "injection" };
+  if (needsClarification(question)) return { kind: "clarify" };
   const retrieval = await deps.kb.search(question, LLM_PASSAGES);
   const minScore = deps.minScore ?? DEFAULT_MIN_SCORE;
   const decided = retrieval.questions.slice(0, MAX_QUESTIONS).map((q) => {
@@ -84,7 +87,10 @@ export async function answerQuestion(deps: AnswerDeps, question: string): Promis
       answered.length < decided.length,
     );
   if (!deps.llm || !deps.instruction) return fallback();
-  const relevant = answered.flatMap((a) => a.question.passages.filter((p) => p.score >= minScore));
+  // Pages close to each question's best only: a loosely related page gives the model wrong sentences.
+  const relevant = answered.flatMap((a) =>
+    a.question.passages.filter((p) => p.score >= minScore && p.score >= a.best.score - CLOSE_SCORE),
+  );
   const passages = [...new Map(relevant.map((p) => [p.pageId, p])).values()].slice(0, LLM_PASSAGES);
   const llm = await askLlm(deps.llm, deps.instruction, question, passages, deps.onUsage);
   if (llm.kind === "failed") return fallback();
@@ -113,7 +119,12 @@ export function passageAnswer(best: Passage[], partial = false): FaqAnswer {
   };
 }
 
-const sourceText = (p: Passage) => `${p.title}\n${p.heading}\n${p.text}`;
+/**
+ * What the LLM reads of a page: the sentences that answer (with their neighbours), else the best
+ * section. Less text to misread, and the grounding check compares with exactly this.
+ */
+const passageText = (p: Passage) => (p.excerpt ? p.excerpt.replace(/^\*[^*\n]+\*\n/, "") : p.text);
+const sourceText = (p: Passage) => `${p.title}\n${p.heading}\n${passageText(p)}`;
 
 async function askLlm(
   llm: FaqLlm,
@@ -125,7 +136,12 @@ async function askLlm(
   { kind: "answer"; text: string; sourceIds: string[] } | { kind: "not_found" } | { kind: "failed" }
 > {
   const data = {
-    trechos: passages.map((p) => ({ id: p.pageId, titulo: p.title, secao: p.heading, texto: p.text })),
+    trechos: passages.map((p) => ({
+      id: p.pageId,
+      titulo: p.title,
+      secao: p.heading,
+      texto: passageText(p),
+    })),
     pergunta_do_cliente: question,
   };
   const messages: ChatMessage[] = [

@@ -173,14 +173,17 @@ function passageOf(
   wantsFigure = false,
 ): Passage {
   const page = index.pages.get(pageId);
-  const chunk = index.chunks[hit?.chunk ?? page?.chunks[0] ?? 0];
+  const excerpt = selectSentences(index, pageId, groups, wantsFigure);
+  // The section the answering sentences come from, else the page's best-scoring chunk.
+  const section = page?.chunks.find((i) => excerpt.heading && index.chunks[i]?.heading === excerpt.heading);
+  const chunk = index.chunks[section ?? hit?.chunk ?? page?.chunks[0] ?? 0];
   return {
     pageId,
     title: page?.title ?? chunk?.title ?? pageId,
     heading: chunk?.heading ?? "",
     text: chunk?.body ?? "",
     score: Math.round(relevance(hit?.raw ?? 0) * 1000) / 1000,
-    excerpt: selectSentences(index, pageId, groups, wantsFigure),
+    excerpt: excerpt.text,
   };
 }
 

@@ -41,9 +41,9 @@ export function selectSentences(
   pageId: string,
   groups: QueryGroup[],
   wantsFigure = false,
-): string {
+): { text: string; heading?: string } {
   const page = index.pages.get(pageId);
-  if (!page) return "";
+  if (!page) return { text: "" };
   const units = unitsOf(page.chunks.flatMap((i) => (index.chunks[i] ? [index.chunks[i]] : [])));
   const weightOf = (text: string) => matchScore(text, groups, index);
   // A sentence is also about its section's heading ("O percentual muda depois?"), at a lower
@@ -60,7 +60,7 @@ export function selectSentences(
   });
   const ranked = scored.filter((x) => x.s > 0).sort((a, b) => b.s - a.s || a.i - b.i);
   const top = ranked[0];
-  if (!top) return "";
+  if (!top) return { text: "" };
   const chosen = new Set<number>();
   const withNeighbours = (i: number) => {
     const u = units[i];
@@ -90,7 +90,7 @@ export function selectSentences(
   const heading = units[top.i]?.heading;
   const text = render(units, chosen, groups, index);
   const prefix = heading && heading !== page.title ? `*${heading}*\n` : "";
-  return cut(`${prefix}${text}`);
+  return { text: cut(`${prefix}${text}`), ...(heading ? { heading } : {}) };
 }
 
 /** idf-weighted share of the question's words a text holds. */
@@ -166,17 +166,11 @@ function rowText(u: Unit, groups: QueryGroup[], index: SearchIndex): string {
   const cells = u.cells ?? [];
   const header = u.header ?? [];
   const columns = cells.map((_, j) => j).slice(1);
-  // Words every column header shares ("Desconto residencial", "Desconto comercial") pick none.
-  const shared = new Set(
-    columns
-      .map((j) => new Set(wordsOf(header[j] ?? "")))
-      .reduce((a, b) => new Set([...a].filter((w) => b.has(w)))),
-  );
-  const own = (j: number) =>
-    wordsOf(header[j] ?? "")
-      .filter((w) => !shared.has(w))
-      .join(" ");
-  const asked = columns.filter((j) => matchScore(own(j), groups, index) > 0);
+  // The best-matching column headers only: "residencial" picks "Desconto residencial", not every
+  // "Desconto …" column.
+  const scores = columns.map((j) => matchScore(header[j] ?? "", groups, index));
+  const top = Math.max(0, ...scores);
+  const asked = columns.filter((_, k) => top > 0 && (scores[k] ?? 0) >= top);
   const shown = asked.length > 0 && asked.length < columns.length ? asked : columns;
   return `- ${cells[0]}: ${shown.map((j) => `${header[j] ?? ""} ${cells[j] ?? ""}`.trim()).join("; ")}`;
 }
