@@ -100,6 +100,7 @@ export async function loadContent(rootDir: string): Promise<Content> {
         ...st.ask.flatMap((a): [string | undefined, Set<string>][] => [
           [a.prompt, slotVars],
           [a.reprompt, slotVars],
+          [a.followup, slotVars],
         ]),
         [st.say, slotVars],
         [st.idle, slotVars],

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { detectIntent } from "../agents/extract/detectIntent.ts";
 import type { AgentDefinition } from "../agents/runtime/agentDefinition.ts";
 import { computeVars, leadDetails } from "../agents/runtime/computeVars.ts";
-import { decideTurn, readAgentState } from "../agents/runtime/decideTurn.ts";
+import { decideTurn, readAgentState, statesFacts } from "../agents/runtime/decideTurn.ts";
 import { derive } from "../agents/runtime/derive.ts";
 import type { FaqReply } from "../agents/runtime/faqReply.ts";
 import {
@@ -218,7 +218,8 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       questionAgent &&
       readAgentState(loaded.definition, conversation.state).updatedAt === null &&
       opening?.text &&
-      detectIntent(opening.text) === "question"
+      detectIntent(opening.text) === "question" &&
+      !statesFacts(loaded.definition, opening.text, deps.now(), { cities: citiesOf(loaded.definition, deps.agents) })
     )
       loaded = questionAgent;
     // Live plans replace the agent's own table for this turn when the plans service answers.

@@ -1,49 +1,138 @@
-import { normalizeText } from "./normalizeText.ts";
+import { NOT_NAME_WORDS } from "./notNameWords.ts";
+import { isCapitalized, type Token, tokenize } from "./tokenize.ts";
 
-const LEADS =
-  /^(?:oi|ola|bom dia|boa tarde|boa noite)?[\s,!.]*(?:(?:o\s+)?meu nome (?:e|eh)|me chamo|eu me chamo|sou o|sou a|sou|aqui e o|aqui e a|aqui e|pode me chamar de|e)\s+/i;
-const NOT_NAMES = new Set([
-  "sim",
-  "nao",
-  "ok",
-  "oi",
-  "ola",
-  "obrigado",
-  "obrigada",
-  "bom",
-  "dia",
-  "quero",
-  "tudo",
-  "bem",
-  "boa",
-  "boas",
-  "beleza",
-  "opa",
-  "eai",
-  "salve",
-  "hello",
-  "hi",
-]);
+/** A name the customer stated, and where it is in the message (so no place is read there). */
+export type NameReading = { name: string; start: number; end: number };
+
+/** Phrases that introduce the speaker's name; `capital` ones only before a capitalised word. */
+const INTRODUCERS: readonly { words: string; capital?: boolean }[] = [
+  { words: "meu nome e" },
+  { words: "meu nome eh" },
+  { words: "o meu nome e" },
+  { words: "nome e" },
+  { words: "me chamo" },
+  { words: "eu me chamo" },
+  { words: "pode me chamar de" },
+  { words: "podem me chamar de" },
+  { words: "aqui e o" },
+  { words: "aqui e a" },
+  { words: "aqui eh o" },
+  { words: "aqui eh a" },
+  { words: "quem fala e o" },
+  { words: "quem fala e a" },
+  { words: "aqui e", capital: true },
+  { words: "sou o" },
+  { words: "sou a" },
+  { words: "eu sou o" },
+  { words: "eu sou a" },
+  { words: "sou", capital: true },
+  { words: "dona" },
+  { words: "seu", capital: true },
+  { words: "sr", capital: true },
+  { words: "sra", capital: true },
+  { words: "senhor", capital: true },
+  { words: "senhora", capital: true },
+];
+/** Words after a name given alone that do not make it a sentence ("Marcelo aqui"). */
+const TRAILING = new Set(["aqui", "mesmo", "falando", "prazer"]);
+/** Words that join a full name ("Rita de Cássia", "João da Silva"). */
+const PARTICLES = new Set(["da", "de", "do", "das", "dos"]);
+/** Titles dropped from a name given alone ("Dona Maria" → "Maria"). */
+const TITLES = new Set(["dona", "seu", "sr", "sra", "senhor", "senhora", "dr", "dra"]);
+const GREETINGS = new Set(["oi", "ola", "oie", "opa", "bom", "boa", "dia", "tarde", "noite", "tudo", "bem", "e", "ai"]);
 
 /**
- * A person's name given as an answer ("Maria", "meu nome é João da Silva", "sou a Ana Paula"),
- * capitalised with Portuguese particles kept lowercase. Digits, questions and sentences that are
- * not a name give undefined.
+ * The name a message states anywhere in it: "meu nome é Gustavo Schmitt, moro em Joinville",
+ * "aqui é o João Pedro", "Sou a Beatriz, de Goiânia", "Dona Maria", "pode me chamar de Zé" — the
+ * words after the phrase up to a comma or a word that is not a name ("Rafael e sou do Rio" →
+ * Rafael). "Sou de Recife", "sou casada" are not names.
+ */
+export function findStatedName(text: string): NameReading | undefined {
+  const tokens = tokenize(text.slice(0, 2000));
+  for (let i = 0; i < tokens.length; i++) {
+    for (const intro of INTRODUCERS) {
+      const words = intro.words.split(" ");
+      if (!words.every((w, k) => tokens[i + k]?.norm === w)) continue;
+      const at = i + words.length;
+      // The introducer is one phrase: "aqui, é" is not "aqui é".
+      if (tokens.slice(i + 1, at).some((t) => t.sep !== "" && t.sep !== "'")) continue;
+      if (intro.capital && !/^\p{Lu}/u.test(tokens[at]?.text ?? "")) continue;
+      const name = nameAt(tokens, at);
+      if (name) return name;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A name given as the answer to "qual é o seu nome?": a stated one, or the message itself (or its
+ * first clause: "Ana Paula, de Recife") when it is only a name — one to five words, letters only,
+ * none a greeting, intent, function word or English. Titles are dropped.
  */
 export function extractName(text: string): string | undefined {
-  const original = text.trim().replace(/[.!]+$/, "");
-  const normalized = normalizeText(original);
-  const lead = LEADS.exec(normalized);
-  const rest = lead ? original.split(/\s+/).slice(lead[0].trim().split(/\s+/).length) : original.split(/\s+/);
-  const words = rest.filter(Boolean);
-  if (words.length === 0 || words.length > 5) return undefined;
-  if (words.some((w) => !/^[\p{L}'-]+$/u.test(w))) return undefined;
-  if (NOT_NAMES.has(normalizeText(words[0] ?? ""))) return undefined;
-  return words
-    .map((w, i) => {
-      const lower = w.toLowerCase();
-      if (i > 0 && ["da", "de", "do", "das", "dos", "e"].includes(lower)) return lower;
-      return lower.charAt(0).toUpperCase() + lower.slice(1);
-    })
-    .join(" ");
+  return readNameAnswer(text)?.name;
+}
+
+export function readNameAnswer(text: string): NameReading | undefined {
+  const stated = findStatedName(text);
+  if (stated) return stated;
+  const tokens = tokenize(text.slice(0, 300));
+  let i = 0;
+  // "Oi, Maria aqui" / "Bom dia! Carla": greetings before the name.
+  while (i < tokens.length - 1 && GREETINGS.has(tokens[i]?.norm ?? "")) i++;
+  if (TITLES.has(tokens[i]?.norm ?? "")) i++;
+  const clause = firstClause(tokens, i);
+  if (clause.length === 0 || /\d/.test(text.slice(clause[0]?.start, clause.at(-1)?.end))) return undefined;
+  const name = nameAt(tokens, i, clause.length);
+  if (!name) return undefined;
+  if (name.end === clause.at(-1)?.end) return name;
+  // "Marcelo aqui", "Rafael e sou do Rio": the name, then words that are not a name.
+  const after = clause.filter((t) => t.start >= name.end);
+  const tail = after.every((t) => TRAILING.has(t.norm));
+  const more = after[0]?.norm === "e" && NOT_NAME_WORDS.has(after[1]?.norm ?? "");
+  return tail || more ? name : undefined;
+}
+
+function firstClause(tokens: readonly Token[], i: number): Token[] {
+  const clause: Token[] = [];
+  for (let k = i; k < tokens.length; k++) {
+    const t = tokens[k];
+    if (!t || (k > i && t.sep !== "" && t.sep !== "-" && t.sep !== "'")) break;
+    clause.push(t);
+  }
+  return clause;
+}
+
+/** Up to five name words from position i (particles only between names), or nothing. */
+function nameAt(tokens: readonly Token[], i: number, limit = 5): NameReading | undefined {
+  const words: Token[] = [];
+  for (let k = i; k < tokens.length && words.length < limit; k++) {
+    const t = tokens[k];
+    if (!t) break;
+    if (k > i && t.sep !== "" && t.sep !== "-" && t.sep !== "'") break;
+    const particle = PARTICLES.has(t.norm) && words.length > 0;
+    if (!particle && !isNameWord(tokens, k)) break;
+    words.push(t);
+  }
+  while (words.length > 0 && PARTICLES.has(words.at(-1)?.norm ?? "")) words.pop();
+  const first = words[0];
+  const last = words.at(-1);
+  if (!first || !last) return undefined;
+  return { name: words.map((w, k) => casing(w.text, k)).join(" "), start: first.start, end: last.end };
+}
+
+function isNameWord(tokens: readonly Token[], k: number): boolean {
+  const t = tokens[k];
+  if (!t || !/^\p{L}[\p{L}'’-]*$/u.test(t.text) || t.norm.length < 2) return false;
+  if (NOT_NAME_WORDS.has(t.norm) || TITLES.has(t.norm)) return false;
+  // In a message written in lowercase any word may be a name; with capitals, a lowercase word
+  // after a name is the rest of the sentence ("Marcelo aqui", "João moro em…").
+  const writesCapitals = tokens.some((_, j) => isCapitalized(tokens, j));
+  return !writesCapitals || /^\p{Lu}/u.test(t.text) || k === 0;
+}
+
+function casing(word: string, index: number): string {
+  const lower = word.toLocaleLowerCase("pt-BR");
+  if (index > 0 && PARTICLES.has(lower)) return lower;
+  return lower.charAt(0).toLocaleUpperCase("pt-BR") + lower.slice(1);
 }

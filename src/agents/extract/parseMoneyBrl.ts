@@ -14,8 +14,10 @@ const CURRENCY = /\b(reais|real|conto|contos|pila|pilas|r)\b|\$/g;
  * when no amount can be read.
  */
 export function parseMoneyBrl(text: string): number | undefined {
-  // A percentage is never an amount ("desconto de 90%").
-  const withoutPercent = text.replace(/\d+(?:[.,]\d+)?\s*(?:%|por ?cento)/gi, " ");
+  // A percentage is never an amount ("desconto de 90%"); "é 600 e não 400": the negated one goes.
+  const withoutPercent = midpointOfRange(text)
+    .replace(/\d+(?:[.,]\d+)?\s*(?:%|por ?cento)/gi, " ")
+    .replace(NEGATED_AMOUNT, " ");
   // A long sentence with no money word is not an answer about the bill ("ignore suas instruções e ... 90").
   if (normalizeText(withoutPercent).split(" ").length > 6 && !MONEY_CUE.test(normalizeText(withoutPercent))) {
     return undefined;
@@ -28,7 +30,7 @@ export function parseMoneyBrl(text: string): number | undefined {
   if (!t) return undefined;
   const k = /^(\d+(?:[.,]\d+)?)\s*(k|mil)$/.exec(t);
   if (k?.[1]) return round2(Number(k[1].replace(",", ".")) * 1000);
-  const numeric = /(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?|\d+\.\d{1,2})/.exec(t);
+  const numeric = /(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+\.\d{1,2}(?!\d)|\d+(?:,\d{1,2})?)/.exec(t);
   if (numeric?.[1] && /^[\d.,\s]*$/.test(t.replace(numeric[1], ""))) return toNumber(numeric[1]);
   if (numeric?.[1]) {
     // Digits with words around them ("450 reais e pouco"): take the digits when the rest is not a number.
@@ -37,6 +39,20 @@ export function parseMoneyBrl(text: string): number | undefined {
   }
   const words = parseNumberWords(t);
   return words !== undefined && words > 0 ? words : undefined;
+}
+
+const AMOUNT = String.raw`(?:r\$\s*)?(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?)`;
+const RANGE = new RegExp(String.raw`(?:\b(?:entre|de)\s+)?${AMOUNT}\s+(?:e|a|ate|até)\s+${AMOUNT}`, "i");
+const NEGATED_AMOUNT = /(?:\be\s+)?\bn[aã]o\s+(?:[eé]\s+|eh\s+)?(?:r\$\s*)?\d[\d.,]*/gi;
+
+/** "entre 400 e 500", "de 300 a 400 reais": a range counts as its midpoint. */
+function midpointOfRange(text: string): string {
+  const m = RANGE.exec(text);
+  if (!m?.[1] || !m[2]) return text;
+  const low = toNumber(m[1]);
+  const high = toNumber(m[2]);
+  if (!(high > low)) return text;
+  return text.replace(m[0], ` ${String(round2((low + high) / 2)).replace(".", ",")} `);
 }
 
 function toNumber(s: string): number {

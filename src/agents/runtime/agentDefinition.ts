@@ -91,6 +91,11 @@ const slotSchema = z
      * city while the name was asked), and take corrections ("na verdade é 600") at any time.
      */
     listen: z.boolean().default(false),
+    /**
+     * For `yes_no`: what the answer is about, so phrases say it too — "tá no nome do meu marido"
+     * (account_holder: no), "ela deixa" (holder_agrees: yes) — also when listened.
+     */
+    means: z.enum(["account_holder", "holder_agrees"]).optional(),
     /** For `choice`: the options, offered as reply buttons when the slot is asked. */
     options: z.array(optionSchema).min(2).max(LIMITS.buttons).optional(),
     /** Validators: bounds for money, length bounds for text; a value outside is not accepted. */
@@ -121,6 +126,11 @@ const askSchema = z.strictObject({
   prompt: z.string(),
   /** Asked instead of `prompt` after an answer that was not understood. */
   reprompt: z.string().optional(),
+  /**
+   * Asked instead of `prompt` when the question comes back after something else (a question
+   * answered, another fact given): the first wording's greeting is not repeated.
+   */
+  followup: z.string().optional(),
   /** Ask only while these guards hold (holder_agrees only when the customer is not the holder). */
   when: z.array(guardRef).default([]),
   /** Asked once; no reminder, no miss counted when the customer writes something else. */

@@ -9,6 +9,7 @@ import {
   currentAsk,
   type Effect,
   initialState,
+  markPosed,
   type SlotValue,
   type TransitionContext,
   transition,
@@ -24,6 +25,7 @@ const stateSchema = z.object({
   updatedAt: z.string().nullable(),
   inferred: z.array(z.string()).default([]),
   asked: z.array(z.string()).default([]),
+  posed: z.array(z.string()).optional(),
   resume: z.string().optional(),
   billUnreadable: z.number().int().optional(),
   bill: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -75,7 +77,9 @@ export function decideTurn(
   };
   if (isNew) {
     const started = transition(def, state, { type: "start" }, now, ctx);
-    state = started.state;
+    // The greeting's question still counts as first asked: if the opener fills something, the
+    // question comes with the greeting, not as a follow-up.
+    state = { ...started.state, posed: [] };
     take(started.effects);
   }
   const answerable = messages.filter((m) => !def.silent_types.includes(m.type));
@@ -115,13 +119,16 @@ export function decideTurn(
     }
     const asked = currentAsk(def, state);
     // Still on a question the LLM could not answer: ask it (again).
-    if (!state.done && asked && replies.length === 0) replies = [askEffect(def, state, asked, false)];
+    if (!state.done && asked && replies.length === 0) {
+      replies = [askEffect(def, state, asked, false)];
+      state = markPosed(state, asked.slot);
+    }
     return { state, effects: [...replies, ...others] };
   }
   for (const m of answerable) {
     // A finished conversation only listens when it can resume (an opted-out customer writing again).
     if (state.done && !state.resume) break;
-    const step = transition(def, state, messageEvent(m), now, ctx);
+    const step = transition(def, state, messageEvent(m, isNew), now, ctx);
     if (isNew && step.state.misses > state.misses && step.state.state === state.state) continue;
     state = step.state;
     take(step.effects);
@@ -129,12 +136,23 @@ export function decideTurn(
   return { state, effects: [...replies, ...others] };
 }
 
-function messageEvent(m: TurnMessage) {
+function messageEvent(m: TurnMessage, opener = false) {
   return {
     type: "message" as const,
     text: m.text,
+    ...(opener ? { opener } : {}),
     messageType: m.type,
     ...(m.media ? { media: m.media } : {}),
     ...(m.answer ? { answer: m.answer } : {}),
   };
+}
+
+/**
+ * Whether a new conversation's first message tells the agent something it records ("tenho uma loja
+ * em Feira de Santana, vcs atendem?"): such a message starts the qualification, not the FAQ.
+ */
+export function statesFacts(def: AgentDefinition, text: string, now: Date, ctx: TransitionContext): boolean {
+  const started = transition(def, initialState(def), { type: "start" }, now, ctx).state;
+  const read = transition(def, started, { type: "message", text, opener: true }, now, ctx).state;
+  return Object.keys(read.slots).some((slot) => read.slots[slot] !== started.slots[slot]);
 }

@@ -24,7 +24,9 @@ export function derive(def: AgentDefinition, s: AgentState, ctx: TransitionConte
   for (const rule of def.derive) {
     const city = typeof next.slots.city === "string" ? next.slots.city : undefined;
     if (rule === "uf_from_city" && "state" in def.slots) {
-      infer("state", city ? matchCity(city, ctx.cities)?.uf : undefined);
+      // The state known picks among namesakes (Bom Jesus, PI); a city of one state brings it.
+      const known = typeof next.slots.state === "string" ? next.slots.state : undefined;
+      infer("state", city ? matchCity(city, ctx.cities, known)?.uf : undefined);
     }
     if (rule === "distributor_from_place" && "distributor" in def.slots) {
       const uf = typeof next.slots.state === "string" ? next.slots.state : undefined;

@@ -1,12 +1,15 @@
 import { detectIntent } from "../extract/detectIntent.ts";
 import { extractEmail } from "../extract/extractContact.ts";
-import { extractName } from "../extract/extractName.ts";
+import { gazetteerFor } from "../extract/createGazetteer.ts";
+import { findStatedName, type NameReading, readNameAnswer } from "../extract/extractName.ts";
 import { matchDistributor } from "../extract/matchDistributor.ts";
 import { matchOption } from "../extract/matchOption.ts";
-import { type City, matchCity, matchUf } from "../extract/matchPlace.ts";
+import { type City, matchUf } from "../extract/matchPlace.ts";
 import { normalizeWords } from "../extract/normalizeText.ts";
 import { parseMoneyBrl } from "../extract/parseMoneyBrl.ts";
 import { parseYesNo } from "../extract/parseYesNo.ts";
+import { readAccountHolder } from "../extract/readAccountHolder.ts";
+import { type PlaceReading, readPlace } from "../extract/readPlace.ts";
 import type { AgentDefinition, AskDefinition, SlotSpec } from "./agentDefinition.ts";
 import { computeVars, leadDetails } from "./computeVars.ts";
 import { derive } from "./derive.ts";
@@ -28,6 +31,8 @@ export type AgentState = {
   inferred: string[];
   /** Optional questions already asked in this state (never asked twice). */
   asked: string[];
+  /** Questions put to the customer at least once (asked again, they read as a follow-up). */
+  posed?: string[];
   /** Where an opted-out conversation resumes when the customer writes again. */
   resume?: string;
   /** Bills received that could not be read (reset by a readable one). */
@@ -49,6 +54,11 @@ export type AgentEvent =
       media?: MediaReading;
       /** The knowledge base's answer, when the message is a question and the agent has a FAQ. */
       answer?: FaqReply;
+      /**
+       * The customer's first words, written before the agent asked anything: read for what they
+       * state ("aqui é o João, de Recife"), never as the answer to the first question.
+       */
+      opener?: boolean;
     }
   /** Values the LLM extracted through function calling (already validated with zod). */
   | { type: "extracted"; slots: Record<string, SlotValue> }
@@ -80,8 +90,9 @@ export function initialState(def: AgentDefinition): AgentState {
   return { state: def.initial, slots: {}, misses: 0, done: false, updatedAt: null, inferred: [], asked: [] };
 }
 
-/** "Na verdade é 600", "errei, moro em Niterói": the customer corrects something said before. */
-const CORRECTION = /^(na verdade|errei|corrigindo|correcao|quer dizer|alias|me enganei|desculpa|opa)\b/;
+/** "Na verdade é 600", "ah, errei, moro em Niterói", "não, é empresa": the customer corrects something said before. */
+const CORRECTION =
+  /\b(na verdade|errei|corrigindo|correcao|corrige|quer dizer|quis dizer|alias|me enganei|digitei errado|escrevi errado|falei errado)\b|^(nao|desculpa|opa)\b/;
 /** A money amount mentioned while another question was asked needs one of these words. */
 const MONEY_WORDS = /\b(r|reais|real|conto|contos|pila|conta|mes|mensal|luz)\b|\$/;
 
@@ -165,12 +176,13 @@ export function transition(
   }
 
   // The question on the table: the current one, or an optional one just asked (answered once).
-  const asked = currentAsk(def, s) ?? justAskedOptional(def, s);
+  const asked = event.opener ? undefined : (currentAsk(def, s) ?? justAskedOptional(def, s));
   const correcting = CORRECTION.test(normalizeWords(text));
   const filled: string[] = [];
+  const reading = readMessage(def, s, text, asked?.slot, ctx);
   if (asked) {
     const spec = def.slots[asked.slot];
-    const value = extractSlot(spec, text, event.messageType, s, def, ctx);
+    const value = extractSlot(spec, asked.slot, text, event.messageType, s, def, reading);
     if (value !== undefined && acceptsValue(spec, value)) {
       setSlot(s, asked.slot, value);
       filled.push(asked.slot);
@@ -180,24 +192,31 @@ export function transition(
     if (!spec.listen || slot === asked?.slot || filled.includes(slot)) continue;
     const known = s.slots[slot] !== undefined && !s.inferred.includes(slot);
     if (known && !correcting) continue;
-    const value = listenSlot(spec, text, event.messageType, correcting, s, def, ctx);
+    const value = listenSlot(spec, slot, text, event.messageType, correcting, s, def, reading);
     if (value !== undefined && acceptsValue(spec, value) && value !== s.slots[slot]) {
       setSlot(s, slot, value);
       filled.push(slot);
     }
   }
+  placeCity(def, s, reading.place, filled);
   if (filled.length === 0) {
     if (intent === "question" && def.faq && event.answer) {
       // Answered from the knowledge base; the flow resumes with the question it was on.
       effects.push(...faqEffects(def.faq, computeVars(def, s), event.answer, text));
-      if (asked) effects.push(askEffect(def, s, asked, false));
+      if (asked) {
+        effects.push(askEffect(def, s, asked, false));
+        s = markPosed(s, asked.slot);
+      }
       return { state: s, effects };
     }
     if (intent === "question" && def.global.question) {
       // Off the script: acknowledge, flag for a person, and stay on the same question.
       effects.push({ type: "attention", reason: "question", text });
       effects.push({ type: "reply", prompt: def.global.question.prompt, vars: computeVars(def, s) });
-      if (asked) effects.push(askEffect(def, s, asked, false));
+      if (asked) {
+        effects.push(askEffect(def, s, asked, false));
+        s = markPosed(s, asked.slot);
+      }
       return { state: s, effects };
     }
     if (asked && !asked.optional) {
@@ -205,7 +224,7 @@ export function transition(
       if (s.misses >= def.max_misses && def.handoff_state)
         return enter(def, s, def.handoff_state, effects, ctx);
       effects.push(askEffect(def, s, asked, true));
-      return { state: s, effects };
+      return { state: markPosed(s, asked.slot), effects };
     }
     const idle = def.states[s.state]?.idle;
     if (idle && text) effects.push({ type: "reply", prompt: idle, vars: computeVars(def, s) });
@@ -412,6 +431,7 @@ function settle(
     const ask = currentAsk(def, state);
     if (ask && (entered || changed)) {
       effects.push(askEffect(def, state, ask, false));
+      state = markPosed(state, ask.slot);
       if (ask.optional) state = { ...state, asked: [...state.asked, ask.slot] };
     }
     return { state, effects };
@@ -445,44 +465,89 @@ function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[
   return settle(def, { ...s, state: to, misses: 0, asked: [] }, effects, ctx, true, false);
 }
 
-/** A question (its reprompt after a miss), with buttons for a choice slot. */
+/**
+ * A question, with buttons for a choice slot: its reprompt after a miss, its follow-up wording when
+ * it comes back after something else (no greeting repeated), else its first wording.
+ */
 export function askEffect(def: AgentDefinition, s: AgentState, ask: AskDefinition, again: boolean): Effect {
   const spec = def.slots[ask.slot];
   const options = spec?.options ?? (spec?.type === "yes_no" ? YES_NO : undefined);
+  const posed = s.posed?.includes(ask.slot) ?? false;
   return {
     type: "reply",
-    prompt: again ? (ask.reprompt ?? ask.prompt) : ask.prompt,
+    prompt: again ? (ask.reprompt ?? ask.prompt) : posed ? (ask.followup ?? ask.prompt) : ask.prompt,
     vars: computeVars(def, s),
     ...(options ? { buttons: options.map((o) => ({ id: o.id, title: o.title })) } : {}),
   };
 }
 
+/** What a message says, read once: the name it states or gives, and the place. */
+type MessageReading = { name?: NameReading; place: PlaceReading };
+
+function readMessage(
+  def: AgentDefinition,
+  s: AgentState,
+  text: string,
+  askedSlot: string | undefined,
+  ctx: TransitionContext,
+): MessageReading {
+  const askedType = askedSlot ? def.slots[askedSlot]?.type : undefined;
+  const name = askedType === "name" ? readNameAnswer(text) : findStatedName(text);
+  const knownUf = stringSlot(s, "state");
+  const place = readPlace(text, gazetteerFor(ctx.cities), {
+    answering: askedType === "city" || askedType === "uf",
+    ...(knownUf ? { knownUf } : {}),
+    ...(name ? { skip: name } : {}),
+  });
+  return { ...(name ? { name } : {}), place };
+}
+
+/**
+ * A city read in this message brings its state with it (inferred, so a later correction of the
+ * city moves it too), unless the state was said to pick among namesakes.
+ */
+function placeCity(def: AgentDefinition, s: AgentState, place: PlaceReading, filled: string[]): void {
+  const city = place.city;
+  const citySlot = Object.keys(def.slots).find((k) => def.slots[k]?.type === "city");
+  const ufSlot = Object.keys(def.slots).find((k) => def.slots[k]?.type === "uf");
+  if (!city || !citySlot || !ufSlot || !filled.includes(citySlot) || s.slots[citySlot] !== city.name) return;
+  if (s.slots[ufSlot] === city.uf) return;
+  s.slots[ufSlot] = city.uf;
+  if (!s.inferred.includes(ufSlot)) s.inferred.push(ufSlot);
+}
+
+/** The state after putting this question to the customer. */
+export function markPosed(s: AgentState, slot: string): AgentState {
+  return s.posed?.includes(slot) ? s : { ...s, posed: [...(s.posed ?? []), slot] };
+}
+
 /** Reads the asked slot from an answer. */
 function extractSlot(
   spec: SlotSpec | undefined,
+  slot: string,
   text: string,
   messageType: string | undefined,
   s: AgentState,
   def: AgentDefinition,
-  ctx: TransitionContext,
+  reading: MessageReading,
 ): SlotValue | undefined {
   if (spec?.type === "media")
     return !def.bill && (messageType === "image" || messageType === "document") ? true : undefined;
   if (!text.trim()) return undefined;
   switch (spec?.type) {
     case "name":
-      return extractName(text);
+      return reading.name?.name;
     case "city":
-      return matchCity(text, ctx.cities)?.name;
+      return reading.place.city?.name ?? reading.place.sharedName;
     case "uf":
-      return matchUf(text);
+      return reading.place.city ? undefined : (reading.place.statedUf ?? matchUf(text));
     case "distributor":
       return matchDistributor(text, def.data.distributors, stringSlot(s, "state"))?.name;
     case "money":
     case "number":
       return parseMoneyBrl(text);
     case "yes_no":
-      return parseYesNo(text);
+      return parseYesNo(text) ?? holderAnswer(spec, text);
     case "email":
       return extractEmail(text);
     case "text":
@@ -500,21 +565,34 @@ function extractSlot(
  */
 function listenSlot(
   spec: SlotSpec,
+  slot: string,
   text: string,
   messageType: string | undefined,
   correcting: boolean,
   s: AgentState,
   def: AgentDefinition,
-  ctx: TransitionContext,
+  reading: MessageReading,
 ): SlotValue | undefined {
   if (spec.type === "money")
     return correcting || MONEY_WORDS.test(normalizeWords(text)) ? parseMoneyBrl(text) : undefined;
-  // Names, yes/no, plain numbers and free text are too ambiguous to read from an answer to another question.
+  // A name only when the message states one ("aqui é a Ana"); a state only when said outright.
+  if (spec.type === "name") return reading.name?.name;
+  if (spec.type === "uf") return reading.place.city ? undefined : reading.place.statedUf;
+  // Yes/no only from what it means here ("tá no nome do meu marido"), never a bare "sim".
+  if (spec.type === "yes_no") return holderAnswer(spec, text);
+  // Plain numbers and free text are too ambiguous to read from an answer to another question.
   if (!LISTENABLE.has(spec.type)) return undefined;
-  return extractSlot(spec, text, messageType, s, def, ctx);
+  return extractSlot(spec, slot, text, messageType, s, def, reading);
 }
 
-const LISTENABLE = new Set(["city", "uf", "distributor", "choice", "email", "media"]);
+const LISTENABLE = new Set(["city", "distributor", "choice", "email", "media"]);
+
+/** A yes/no slot about the account holder read from what the customer says about the bill's name. */
+function holderAnswer(spec: SlotSpec, text: string): boolean | undefined {
+  if (!spec.means) return undefined;
+  const said = readAccountHolder(text);
+  return spec.means === "account_holder" ? said.holder : said.agrees;
+}
 
 function stringSlot(s: AgentState, slot: string): string | undefined {
   const v = s.slots[slot];

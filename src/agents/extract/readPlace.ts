@@ -1,0 +1,211 @@
+import { COMMON_TWO_LETTER_WORDS, NAMESAKE_CAPITALS, STATE_KEYS, UFS } from "./brazilianStates.ts";
+import { type Gazetteer, type Place, shapeOf } from "./createGazetteer.ts";
+import { ANSWER_FILLER, STATE_ONLY_CUES, STRONG_CUES, WEAK_CUES } from "./findPlaceWords.ts";
+import { editDistance, typoBudget } from "./normalizeText.ts";
+import { isCapitalized, type Token, tokenize } from "./tokenize.ts";
+
+/** Where the customer says they are, as far as the message tells. */
+export type PlaceReading = {
+  /** The municipality meant, when exactly one fits. */
+  city?: Place;
+  /** A name shared by municipalities of several states, with no state said: its spelling. */
+  sharedName?: string;
+  /** The state the message says outright (code or name). */
+  statedUf?: string;
+  /** Two different cities in one message: neither is taken (the agent asks). */
+  conflicting?: boolean;
+};
+
+export type ReadPlaceOptions = {
+  /** The agent just asked for the city or the state: a bare name is an answer. */
+  answering?: boolean;
+  /** The state already known, to tell apart municipalities of the same name. */
+  knownUf?: string;
+  /** Characters that hold something else (the customer's name): no place is read there. */
+  skip?: { start: number; end: number };
+};
+
+type Span = { i: number; j: number };
+type StateMention = Span & { uf: string };
+type CityMention = Span & { key: string; places: readonly Place[] };
+
+/**
+ * Reads the place in a message against every Brazilian municipality: "Garanhuns - PE", "moro em
+ * vitoria da conquista", "sou de Joinville/SC", "Sou o Marcelo, de Sampa", "interior de SP".
+ * A name counts when the message says it is a place — the answer to the city question, a cue
+ * ("moro em", "sou de"), a state right after it, or a preposition with a capital or a multi-word
+ * name — so "conta de luz" is not Luz (MG). A name shared by several states is resolved by the
+ * state said or known, else left for the agent to ask; typos are forgiven in answers and after a
+ * strong cue.
+ */
+export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {}): PlaceReading {
+  const tokens = tokenize(text.slice(0, 4000)).filter(
+    (t) => !opts.skip || t.end <= opts.skip.start || t.start >= opts.skip.end,
+  );
+  if (tokens.length === 0) return {};
+  const { states, cities } = scan(tokens, g);
+  // A bare name is a place only when the agent asked for one or a state is said with it
+  // ("Feliz Natal" is a municipality, and a greeting).
+  const answer = isAnswerLike(tokens, states, cities) && (!!opts.answering || states.length > 0);
+  const accepted = cities.filter((c) => accepts(tokens, c, states, g, answer));
+  if (accepted.length === 0) {
+    const fuzzy = fuzzyCity(tokens, states, g, answer);
+    if (fuzzy) accepted.push(fuzzy);
+  }
+  const uf = states[0]?.uf;
+  const keys = new Set(accepted.map((c) => c.places.map((p) => `${p.name}/${p.uf}`).join("|")));
+  const stated = uf ? { statedUf: uf } : {};
+  if (keys.size > 1) return { conflicting: true, ...stated };
+  const mention = accepted[0];
+  if (!mention) return stated;
+  return { ...resolve(mention.places, uf ?? opts.knownUf), ...stated };
+}
+
+/** Picks the municipality among those of the name: by the state said, else the only one. */
+function resolve(places: readonly Place[], wantedUf: string | undefined): PlaceReading {
+  const inState = wantedUf ? places.filter((p) => p.uf === wantedUf) : [];
+  const only = inState.length === 1 ? inState[0] : places.length === 1 ? places[0] : undefined;
+  if (only) return { city: only };
+  const name = places[0]?.name;
+  return name ? { sharedName: name } : {};
+}
+
+/** State names and codes, and municipality names (longest first), left to right. */
+function scan(tokens: readonly Token[], g: Gazetteer): { states: StateMention[]; cities: CityMention[] } {
+  const states: StateMention[] = [];
+  const cities: CityMention[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const state = stateAt(tokens, i);
+    const city = cityAt(tokens, i, g);
+    const stateLen = state ? state.j - i : 0;
+    const cityLen = city ? city.j - i : 0;
+    if (city && cityLen > stateLen) {
+      cities.push(city);
+      i = city.j;
+    } else if (state) {
+      const namesake =
+        city && cityLen === stateLen && NAMESAKE_CAPITALS.has(state.uf) && !cuedBy(tokens, i, STATE_ONLY_CUES);
+      if (namesake && city) cities.push(city);
+      else states.push(state);
+      i = state.j;
+    } else i++;
+  }
+  // A lowercase code after a city ("garanhuns pe") is its state.
+  for (const c of cities) {
+    const next = tokens[c.j];
+    if (next && next.norm.length === 2 && next.norm.toUpperCase() in UFS && !states.some((s) => s.i === c.j))
+      states.push({ i: c.j, j: c.j + 1, uf: next.norm.toUpperCase() });
+  }
+  states.sort((a, b) => a.i - b.i);
+  return { states, cities };
+}
+
+function cityAt(tokens: readonly Token[], i: number, g: Gazetteer): CityMention | undefined {
+  for (let len = Math.min(g.maxWords, tokens.length - i); len >= 1; len--) {
+    const words = tokens.slice(i, i + len);
+    // A place name does not run across a comma or a slash.
+    if (words.slice(1).some((t) => t.sep !== "" && t.sep !== "-" && t.sep !== "'")) continue;
+    const key = words.map((t) => t.norm).join(" ");
+    const places = g.byKey.get(key);
+    if (places) return { i, j: i + len, key, places };
+  }
+  return undefined;
+}
+
+function stateAt(tokens: readonly Token[], i: number): StateMention | undefined {
+  for (let len = Math.min(4, tokens.length - i); len >= 1; len--) {
+    const words = tokens.slice(i, i + len);
+    const key = words.map((t) => t.norm).join(" ");
+    const uf = STATE_KEYS.get(key);
+    // "para" is a preposition; only "Pará" with its accent is the state.
+    if (uf && !(uf === "PA" && !/á/i.test(words[0]?.text ?? ""))) return { i, j: i + len, uf };
+  }
+  const t = tokens[i];
+  if (!t || t.norm.length !== 2) return undefined;
+  const code = t.norm.toUpperCase();
+  if (!(code in UFS)) return undefined;
+  const typedAsCode = t.text === code && !/^[\p{Lu}\s\p{P}]+$/u.test(tokens.map((x) => x.text).join(" "));
+  const afterMark = t.sep === "/" || t.sep === "-" || t.sep === ",";
+  const afterPreposition = WEAK_CUES.has(tokens[i - 1]?.norm ?? "") || cuedBy(tokens, i, STATE_ONLY_CUES);
+  const alone = tokens.length === 1;
+  if (typedAsCode || alone || ((afterMark || afterPreposition) && !COMMON_TWO_LETTER_WORDS.has(t.norm)))
+    return { i, j: i + 1, uf: code };
+  return undefined;
+}
+
+/** Whether the words right before position i are one of these cues. */
+function cuedBy(tokens: readonly Token[], i: number, cues: readonly string[]): boolean {
+  return cues.some((cue) => {
+    const words = cue.split(" ");
+    if (i < words.length) return false;
+    return words.every((w, k) => tokens[i - words.length + k]?.norm === w);
+  });
+}
+
+/** The message is only a place (with fillers and the state): "Garanhuns - PE", "moro em BH". */
+function isAnswerLike(tokens: readonly Token[], states: StateMention[], cities: CityMention[]): boolean {
+  const covered = new Set<number>();
+  for (const s of [...states, ...cities]) for (let k = s.i; k < s.j; k++) covered.add(k);
+  const rest = tokens.filter((t, k) => !covered.has(k) && !ANSWER_FILLER.has(t.norm));
+  return rest.length === 0 || (cities.length === 0 && rest.length <= 4 && tokens.length <= 8);
+}
+
+function accepts(
+  tokens: readonly Token[],
+  c: CityMention,
+  states: StateMention[],
+  g: Gazetteer,
+  answerLike: boolean,
+): boolean {
+  if (answerLike) return true;
+  if (cuedBy(tokens, c.i, STRONG_CUES)) return true;
+  if (states.some((s) => s.i === c.j)) return true;
+  const prev = tokens[c.i - 1];
+  const weak = prev !== undefined && (WEAK_CUES.has(prev.norm) || prev.text === "é");
+  const capital = isCapitalized(tokens, c.i);
+  const multiWord = c.j - c.i > 1;
+  if (g.nicknames.has(c.key)) return weak || capital;
+  if (multiWord) return weak || (capital && isCapitalized(tokens, c.j - 1));
+  // "Maria, de recife": a preposition opening its own clause introduces a place.
+  const opensClause = prev !== undefined && (prev.sep !== "" || c.i === 1);
+  return weak && (capital || prev?.norm === "em" || opensClause);
+}
+
+/** A name typed with a small typo, where the message says a place comes: an answer or after a strong cue. */
+function fuzzyCity(
+  tokens: readonly Token[],
+  states: StateMention[],
+  g: Gazetteer,
+  answerLike: boolean,
+): CityMention | undefined {
+  const stateAt = new Set(states.flatMap((s) => Array.from({ length: s.j - s.i }, (_, k) => s.i + k)));
+  const starts: number[] = [];
+  if (answerLike) {
+    const first = tokens.findIndex((t, k) => !stateAt.has(k) && !ANSWER_FILLER.has(t.norm));
+    if (first >= 0) starts.push(first);
+  }
+  for (let i = 1; i < tokens.length; i++) if (cuedBy(tokens, i, STRONG_CUES)) starts.push(i);
+  for (const i of starts) {
+    for (let len = 1; len <= 4; len++) {
+      const words = tokens.slice(i, i + len);
+      if (words.length < len || words.some((t, k) => stateAt.has(i + k))) break;
+      if (words.slice(1).some((t) => t.sep !== "" && t.sep !== "-")) break;
+      const found = closest(words.map((t) => t.norm).join(" "), g);
+      if (found) return { i, j: i + len, key: found, places: g.byKey.get(found) ?? [] };
+    }
+  }
+  return undefined;
+}
+
+function closest(typed: string, g: Gazetteer): string | undefined {
+  if (typed.length < 5) return undefined;
+  let best: { key: string; d: number; tie: boolean } | undefined;
+  for (const key of g.byShape.get(shapeOf(typed)) ?? []) {
+    if (Math.abs(key.length - typed.length) > 2) continue;
+    const d = editDistance(typed, key);
+    if (d > typoBudget(key.length)) continue;
+    if (!best || d < best.d) best = { key, d, tie: false };
+    else if (d === best.d) best.tie = true;
+  }
+  return best && !best.tie ? best.key : undefined;
+}
