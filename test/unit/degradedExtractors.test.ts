@@ -87,7 +87,8 @@ test("cities: accents, typos, nicknames, inside a sentence", () => {
   assert.equal(city("Recif"), "Recife");
   assert.equal(city("Moro em Recife, PE"), "Recife", "punctuation before the UF");
   assert.equal(city("Recife - PE"), "Recife");
-  assert.equal(city("Manaus"), undefined, "not in the operator's list");
+  assert.equal(city("Manaus"), "Manaus", "any municipality of IBGE's list, not only the operator's");
+  assert.equal(city("Xyzlândia"), undefined, "not a municipality");
 });
 
 test("states: abbreviations and names, accents and typos", () => {

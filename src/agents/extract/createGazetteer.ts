@@ -79,4 +79,3 @@ export function createGazetteer(all: readonly Municipality[], cities: readonly C
   const maxWords = Math.max(...[...byKey.keys()].map((k) => k.split(" ").length));
   return { byKey, nicknames, byShape, maxWords };
 }
-

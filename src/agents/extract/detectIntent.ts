@@ -16,6 +16,12 @@ const HUMAN = [
   /^(atendente|humano|pessoa real)$/,
   /\bquero (um |uma )?(atendente|humano|pessoa)\b/,
 ];
+/**
+ * Insults and swearing aimed at the bot or the company: an angry or abusive customer goes to a
+ * person (the contract's hand-off rule), whatever else the message says.
+ */
+const ABUSE =
+  /\b(porra|caralho|merda|bosta|fdp|vsf|vtnc|pqp|puta|puto|foder|fuder|foda|fudido|fodido|idiota|imbecil|otario|otaria|babaca|palhacada|palhaco|ladrao|ladroes|lixo|cacete|desgraca|desgracado|arrombado|vagabundo|vagabunda|corno|safado|safada|golpista|golpistas|enganacao|picaretagem|picareta)\b/;
 const QUESTION_START =
   /^(como|qual|quais|quanto|quanta|quantos|quando|onde|por que|porque|pq|o que|oque|tem|e se|posso|pode|da pra|funciona|voces)\b/;
 
@@ -29,7 +35,7 @@ export function detectIntent(text: string): Intent | undefined {
   if (!t) return undefined;
   if (OPT_OUT_WORDS.has(t) || OPT_OUT_PHRASES.some((p) => p.test(t))) return "opt_out";
   if (OPT_IN.some((p) => p.test(t))) return "opt_in";
-  if (HUMAN.some((p) => p.test(t))) return "human";
+  if (HUMAN.some((p) => p.test(t)) || ABUSE.test(t)) return "human";
   if (text.trim().endsWith("?") || QUESTION_START.test(t)) return "question";
   return undefined;
 }

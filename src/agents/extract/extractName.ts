@@ -39,7 +39,21 @@ const TRAILING = new Set(["aqui", "mesmo", "falando", "prazer"]);
 const PARTICLES = new Set(["da", "de", "do", "das", "dos"]);
 /** Titles dropped from a name given alone ("Dona Maria" → "Maria"). */
 const TITLES = new Set(["dona", "seu", "sr", "sra", "senhor", "senhora", "dr", "dra"]);
-const GREETINGS = new Set(["oi", "ola", "oie", "opa", "bom", "boa", "dia", "tarde", "noite", "tudo", "bem", "e", "ai"]);
+const GREETINGS = new Set([
+  "oi",
+  "ola",
+  "oie",
+  "opa",
+  "bom",
+  "boa",
+  "dia",
+  "tarde",
+  "noite",
+  "tudo",
+  "bem",
+  "e",
+  "ai",
+]);
 
 /**
  * The name a message states anywhere in it: "meu nome é Gustavo Schmitt, moro em Joinville",

@@ -57,7 +57,17 @@ export const STRONG_CUES: readonly string[] = [
   "imovel em",
 ];
 
-export const WEAK_CUES: ReadonlySet<string> = new Set(["em", "de", "do", "da", "no", "na", "pra", "para", "p"]);
+export const WEAK_CUES: ReadonlySet<string> = new Set([
+  "em",
+  "de",
+  "do",
+  "da",
+  "no",
+  "na",
+  "pra",
+  "para",
+  "p",
+]);
 
 /**
  * Words that may surround a place given as an answer ("moro em Recife, PE", "é Betim mesmo") without
@@ -71,4 +81,11 @@ export const ANSWER_FILLER: ReadonlySet<string> = new Set([
 ]);
 
 /** "interior de SP", "estado de Minas": the state only, never the namesake city. */
-export const STATE_ONLY_CUES: readonly string[] = ["interior de", "interior do", "interior da", "estado de", "estado do", "estado da"];
+export const STATE_ONLY_CUES: readonly string[] = [
+  "interior de",
+  "interior do",
+  "interior da",
+  "estado de",
+  "estado do",
+  "estado da",
+];

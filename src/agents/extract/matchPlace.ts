@@ -13,7 +13,9 @@ export { UFS };
 export function matchUf(text: string): string | undefined {
   const said = readPlace(text, gazetteerFor([]), { answering: true });
   if (said.statedUf && !said.city) return said.statedUf;
-  const t = normalizeText(text).replace(/[.,!?]/g, "").trim();
+  const t = normalizeText(text)
+    .replace(/[.,!?]/g, "")
+    .trim();
   let best: { uf: string; d: number } | undefined;
   for (const [key, uf] of STATE_KEYS) {
     const d = editDistance(t, key);

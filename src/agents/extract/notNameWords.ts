@@ -24,5 +24,7 @@ function CONVERSATION_WORDS(): string[] {
     desconto energia solar conta luz valor preco orcamento assinatura plano planos economia economizar
     gostaria queria quero preciso tenho vi vim pode podem poderia consigo fala falar conversar ajuda
     atendente humano pessoa robo bot teste testando mensagem body text message test please thanks
-    moro moramos resido vivo trabalho estou to sou somos cliente morador moradora casada casado aposentado aposentada`.split(/\s+/);
+    moro moramos resido vivo trabalho estou to sou somos cliente morador moradora casada casado aposentado aposentada`.split(
+    /\s+/,
+  );
 }

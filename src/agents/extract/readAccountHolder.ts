@@ -14,13 +14,19 @@ const SELF = [
 ];
 const OTHER = [
   new RegExp(String.raw`\bno\s+nome\s+d[oa]s?\s+(?:meu|minha|meus|minhas)\s+(?:${OTHERS})\b`),
-  new RegExp(String.raw`\b(?:conta|luz|fatura)\s+(?:e|eh|ta|esta|fica|vem)\s+(?:no\s+nome\s+)?d[oa]s?\s+(?:meu|minha|meus|minhas)\s+(?:${OTHERS})\b`),
-  new RegExp(String.raw`^(?:nao\s+)?(?:e|eh|ta)\s+(?:no\s+nome\s+)?d[oa]s?\s+(?:meu|minha|meus|minhas)\s+(?:${OTHERS})\b`),
+  new RegExp(
+    String.raw`\b(?:conta|luz|fatura)\s+(?:e|eh|ta|esta|fica|vem)\s+(?:no\s+nome\s+)?d[oa]s?\s+(?:meu|minha|meus|minhas)\s+(?:${OTHERS})\b`,
+  ),
+  new RegExp(
+    String.raw`^(?:nao\s+)?(?:e|eh|ta)\s+(?:no\s+nome\s+)?d[oa]s?\s+(?:meu|minha|meus|minhas)\s+(?:${OTHERS})\b`,
+  ),
   /\bnao\s+(?:ta|esta|fica|e)\s+no\s+meu\s+nome\b/,
   /\bnao\s+sou\s+(?:eu\s+)?(?:o|a)\s+titular\b/,
 ];
-const AGREES = /\b(?:ele|ela|eles|elas|o titular|a titular)\s+(?:ja\s+)?(?:deixa|deixou|concorda|concordou|autoriza|autorizou|aceita|aceitou|topa|topou|esta de acordo|ta de acordo|assina|sabe e concorda)\b/;
-const REFUSES = /\b(?:ele|ela|eles|elas|o titular|a titular)\s+nao\s+(?:deixa|deixou|concorda|concordou|autoriza|autorizou|aceita|aceitou|topa|topou|quer|esta de acordo|ta de acordo)\b/;
+const AGREES =
+  /\b(?:ele|ela|eles|elas|o titular|a titular)\s+(?:ja\s+)?(?:deixa|deixou|concorda|concordou|autoriza|autorizou|aceita|aceitou|topa|topou|esta de acordo|ta de acordo|assina|sabe e concorda)\b/;
+const REFUSES =
+  /\b(?:ele|ela|eles|elas|o titular|a titular)\s+nao\s+(?:deixa|deixou|concorda|concordou|autoriza|autorizou|aceita|aceitou|topa|topou|quer|esta de acordo|ta de acordo)\b/;
 
 /**
  * "A conta tá no nome do meu marido" (not the holder), "é da minha mãe, ela deixa" (not the holder,

@@ -84,7 +84,10 @@ function scan(tokens: readonly Token[], g: Gazetteer): { states: StateMention[];
       i = city.j;
     } else if (state) {
       const namesake =
-        city && cityLen === stateLen && NAMESAKE_CAPITALS.has(state.uf) && !cuedBy(tokens, i, STATE_ONLY_CUES);
+        city &&
+        cityLen === stateLen &&
+        NAMESAKE_CAPITALS.has(state.uf) &&
+        !cuedBy(tokens, i, STATE_ONLY_CUES);
       if (namesake && city) cities.push(city);
       else states.push(state);
       i = state.j;
@@ -142,12 +145,19 @@ function cuedBy(tokens: readonly Token[], i: number, cues: readonly string[]): b
   });
 }
 
-/** The message is only a place (with fillers and the state): "Garanhuns - PE", "moro em BH". */
+/**
+ * The message — or its first clause, "Recife, por quê?" — is only a place (with fillers and the
+ * state): "Garanhuns - PE", "moro em BH".
+ */
 function isAnswerLike(tokens: readonly Token[], states: StateMention[], cities: CityMention[]): boolean {
   const covered = new Set<number>();
   for (const s of [...states, ...cities]) for (let k = s.i; k < s.j; k++) covered.add(k);
-  const rest = tokens.filter((t, k) => !covered.has(k) && !ANSWER_FILLER.has(t.norm));
-  return rest.length === 0 || (cities.length === 0 && rest.length <= 4 && tokens.length <= 8);
+  const rest = (upTo: number) =>
+    tokens.slice(0, upTo).filter((t, k) => !covered.has(k) && !ANSWER_FILLER.has(t.norm)).length;
+  const clauseEnd = tokens.findIndex((t, k) => k > 0 && /[,.;!?]/.test(t.sep));
+  const firstClause = clauseEnd > 0 && cities.some((c) => c.j <= clauseEnd) && rest(clauseEnd) === 0;
+  const all = rest(tokens.length);
+  return all === 0 || firstClause || (cities.length === 0 && all <= 4 && tokens.length <= 8);
 }
 
 function accepts(

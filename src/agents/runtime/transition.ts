@@ -2,6 +2,7 @@ import { detectIntent } from "../extract/detectIntent.ts";
 import { extractEmail } from "../extract/extractContact.ts";
 import { gazetteerFor } from "../extract/createGazetteer.ts";
 import { findStatedName, type NameReading, readNameAnswer } from "../extract/extractName.ts";
+import { matchKnownDistributor } from "../extract/brazilianDistributors.ts";
 import { matchDistributor } from "../extract/matchDistributor.ts";
 import { matchOption } from "../extract/matchOption.ts";
 import { type City, matchUf } from "../extract/matchPlace.ts";
@@ -143,6 +144,12 @@ export function transition(
     return enter(def, { ...s, resume: s.state }, def.global.opt_out.to, effects, ctx);
   }
   if (intent === "human" && def.global.human) return enter(def, s, def.global.human.to, effects, ctx);
+  if (intent === "opt_in" && def.global.opt_in) {
+    // "VOLTAR" after the qualification resumed while still opted out: recorded and confirmed.
+    effects.push({ type: "opt_in", text });
+    effects.push({ type: "reply", prompt: def.global.opt_in.prompt, vars: computeVars(def, s) });
+    return { state: s, effects };
+  }
   if (event.media?.kind === "voice" && def.global.voice) {
     effects.push({ type: "reply", prompt: def.global.voice.prompt, vars: computeVars(def, s) });
     return { state: s, effects };
@@ -542,7 +549,10 @@ function extractSlot(
     case "uf":
       return reading.place.city ? undefined : (reading.place.statedUf ?? matchUf(text));
     case "distributor":
-      return matchDistributor(text, def.data.distributors, stringSlot(s, "state"))?.name;
+      return (
+        matchDistributor(text, def.data.distributors, stringSlot(s, "state"))?.name ??
+        matchKnownDistributor(text)
+      );
     case "money":
     case "number":
       return parseMoneyBrl(text);
