@@ -101,6 +101,7 @@ export async function loadContent(rootDir: string): Promise<Content> {
           [a.prompt, slotVars],
           [a.reprompt, slotVars],
           [a.followup, slotVars],
+          [a.several, slotVars],
         ]),
         [st.say, slotVars],
         [st.idle, slotVars],

@@ -60,8 +60,8 @@ const DISTRIBUTORS: readonly { name: string; aliases: readonly string[] }[] = [
   },
 ];
 
-/** A distributor of the country named in the text (its common name), when the operator's list has none. */
-export function matchKnownDistributor(text: string): string | undefined {
+/** A distributor of the country named in the text: its common name and how long the mention is. */
+export function matchKnownDistributor(text: string): { name: string; length: number } | undefined {
   const said = ` ${normalizeWords(text)} `;
   let best: { name: string; length: number } | undefined;
   for (const d of DISTRIBUTORS) {
@@ -70,5 +70,5 @@ export function matchKnownDistributor(text: string): string | undefined {
         best = { name: d.name, length: alias.length };
     }
   }
-  return best?.name;
+  return best;
 }

@@ -29,9 +29,6 @@ export const STRONG_CUES: readonly string[] = [
   "resido em",
   "la em",
   "la de",
-  "perto de",
-  "perto do",
-  "perto da",
   "regiao de",
   "regiao do",
   "regiao da",
@@ -88,4 +85,21 @@ export const STATE_ONLY_CUES: readonly string[] = [
   "estado de",
   "estado do",
   "estado da",
+];
+
+/** "perto de Campinas", "do lado de Osasco": a city named as a landmark is not where the customer is. */
+export const NEAR_CUES: readonly string[] = [
+  "perto de",
+  "perto do",
+  "perto da",
+  "proximo de",
+  "proximo a",
+  "proximo do",
+  "proximo da",
+  "lado de",
+  "lado do",
+  "lado da",
+  "vizinho de",
+  "vizinha de",
+  "vizinho a",
 ];

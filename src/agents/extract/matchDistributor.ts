@@ -18,16 +18,20 @@ export function matchDistributor(
   );
   if (hits.length === 0) return undefined;
   // The longest name mentioned wins ("enel sp" over "enel").
-  const longest = (d: Distributor) =>
-    Math.max(
-      ...[d.name, ...d.aliases]
-        .map(normalizeWords)
-        .filter((n) => said.includes(` ${n} `))
-        .map((n) => n.length),
-    );
+  const longest = (d: Distributor) => mentionLength(text, d);
   const best = Math.max(...hits.map(longest));
   const top = hits.filter((d) => longest(d) === best);
   if (top.length === 1) return top[0];
   const inState = uf ? top.filter((d) => d.uf === uf) : [];
   return inState.length === 1 ? inState[0] : undefined;
+}
+
+/** The length of the longest of the distributor's names the text mentions (0: none). */
+export function mentionLength(text: string, d: Distributor): number {
+  const said = ` ${normalizeWords(text)} `;
+  const lengths = [d.name, ...d.aliases]
+    .map(normalizeWords)
+    .filter((n) => n.length > 0 && said.includes(` ${n} `))
+    .map((n) => n.length);
+  return Math.max(0, ...lengths);
 }

@@ -1,6 +1,6 @@
 import { COMMON_TWO_LETTER_WORDS, NAMESAKE_CAPITALS, STATE_KEYS, UFS } from "./brazilianStates.ts";
 import { type Gazetteer, type Place, shapeOf } from "./createGazetteer.ts";
-import { ANSWER_FILLER, STATE_ONLY_CUES, STRONG_CUES, WEAK_CUES } from "./findPlaceWords.ts";
+import { ANSWER_FILLER, NEAR_CUES, STATE_ONLY_CUES, STRONG_CUES, WEAK_CUES } from "./findPlaceWords.ts";
 import { editDistance, typoBudget } from "./normalizeText.ts";
 import { isCapitalized, type Token, tokenize } from "./tokenize.ts";
 
@@ -48,6 +48,9 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
   // ("Feliz Natal" is a municipality, and a greeting).
   const answer = isAnswerLike(tokens, states, cities) && (!!opts.answering || states.length > 0);
   const accepted = cities.filter((c) => accepts(tokens, c, states, g, answer));
+  // "perto de Campinas": a landmark, not the place.
+  const places = accepted.filter((c) => !cuedBy(tokens, c.i, NEAR_CUES));
+  accepted.splice(0, accepted.length, ...places);
   if (accepted.length === 0) {
     const fuzzy = fuzzyCity(tokens, states, g, answer);
     if (fuzzy) accepted.push(fuzzy);

@@ -131,6 +131,8 @@ const askSchema = z.strictObject({
    * answered, another fact given): the first wording's greeting is not repeated.
    */
   followup: z.string().optional(),
+  /** Asked instead of `reprompt` when the answer named several candidates (two cities). */
+  several: z.string().optional(),
   /** Ask only while these guards hold (holder_agrees only when the customer is not the holder). */
   when: z.array(guardRef).default([]),
   /** Asked once; no reminder, no miss counted when the customer writes something else. */

@@ -44,7 +44,7 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
       }
     }
     for (const p of [
-      ...st.ask.flatMap((a) => [a.prompt, a.reprompt, a.followup]),
+      ...st.ask.flatMap((a) => [a.prompt, a.reprompt, a.followup, a.several]),
       st.say,
       st.idle,
       st.respond?.prompt,

@@ -3,7 +3,7 @@ import { extractEmail } from "../extract/extractContact.ts";
 import { gazetteerFor } from "../extract/createGazetteer.ts";
 import { findStatedName, type NameReading, readNameAnswer } from "../extract/extractName.ts";
 import { matchKnownDistributor } from "../extract/brazilianDistributors.ts";
-import { matchDistributor } from "../extract/matchDistributor.ts";
+import { matchDistributor, mentionLength } from "../extract/matchDistributor.ts";
 import { matchOption } from "../extract/matchOption.ts";
 import { type City, matchUf } from "../extract/matchPlace.ts";
 import { normalizeWords } from "../extract/normalizeText.ts";
@@ -230,7 +230,9 @@ export function transition(
       s = { ...s, misses: s.misses + 1 };
       if (s.misses >= def.max_misses && def.handoff_state)
         return enter(def, s, def.handoff_state, effects, ctx);
-      effects.push(askEffect(def, s, asked, true));
+      // Two cities in one message: ask which one, not "não encontrei".
+      const several = def.slots[asked.slot]?.type === "city" && reading.place.conflicting === true;
+      effects.push(askEffect(def, s, asked, several ? "several" : true));
       return { state: markPosed(s, asked.slot), effects };
     }
     const idle = def.states[s.state]?.idle;
@@ -240,7 +242,15 @@ export function transition(
   // "moro em Recife, tem fidelidade?": the slot is taken and the question answered too.
   if (intent === "question" && def.faq && event.answer?.kind === "answer")
     effects.push(...faqEffects(def.faq, computeVars(def, s), event.answer, text));
-  return settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
+  const settled = settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
+  // Two cities named while the city was asked: the question that follows asks which one.
+  const several = asked?.several && def.slots[asked.slot]?.type === "city" && reading.place.conflicting;
+  if (!several || settled.state.slots[asked.slot] !== undefined) return settled;
+  const which = (e: Effect): Effect =>
+    e.type === "reply" && (e.prompt === asked.prompt || e.prompt === asked.followup)
+      ? { ...e, prompt: asked.several ?? e.prompt }
+      : e;
+  return { ...settled, effects: settled.effects.map(which) };
 }
 
 /**
@@ -473,16 +483,30 @@ function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[
 }
 
 /**
- * A question, with buttons for a choice slot: its reprompt after a miss, its follow-up wording when
+ * A question, with buttons for a choice slot: its reprompt after a miss (its `several` wording when
+ * the answer named two cities), its follow-up wording when
  * it comes back after something else (no greeting repeated), else its first wording.
  */
-export function askEffect(def: AgentDefinition, s: AgentState, ask: AskDefinition, again: boolean): Effect {
+export function askEffect(
+  def: AgentDefinition,
+  s: AgentState,
+  ask: AskDefinition,
+  again: boolean | "several",
+): Effect {
   const spec = def.slots[ask.slot];
   const options = spec?.options ?? (spec?.type === "yes_no" ? YES_NO : undefined);
   const posed = s.posed?.includes(ask.slot) ?? false;
+  const reprompt = ask.reprompt ?? ask.prompt;
   return {
     type: "reply",
-    prompt: again ? (ask.reprompt ?? ask.prompt) : posed ? (ask.followup ?? ask.prompt) : ask.prompt,
+    prompt:
+      again === "several"
+        ? (ask.several ?? reprompt)
+        : again
+          ? reprompt
+          : posed
+            ? (ask.followup ?? ask.prompt)
+            : ask.prompt,
     vars: computeVars(def, s),
     ...(options ? { buttons: options.map((o) => ({ id: o.id, title: o.title })) } : {}),
   };
@@ -523,6 +547,17 @@ function placeCity(def: AgentDefinition, s: AgentState, place: PlaceReading, fil
   if (!s.inferred.includes(ufSlot)) s.inferred.push(ufSlot);
 }
 
+/**
+ * The distributor named: the operator's (by state for shared names like "Enel"), or any other of
+ * the country's when its name is the longer mention ("CPFL Piratininga" is not "CPFL").
+ */
+function readDistributor(text: string, def: AgentDefinition, s: AgentState): string | undefined {
+  const operator = matchDistributor(text, def.data.distributors, stringSlot(s, "state"));
+  const known = matchKnownDistributor(text);
+  if (known && (!operator || known.length > mentionLength(text, operator))) return known.name;
+  return operator?.name;
+}
+
 /** The state after putting this question to the customer. */
 export function markPosed(s: AgentState, slot: string): AgentState {
   return s.posed?.includes(slot) ? s : { ...s, posed: [...(s.posed ?? []), slot] };
@@ -549,10 +584,7 @@ function extractSlot(
     case "uf":
       return reading.place.city ? undefined : (reading.place.statedUf ?? matchUf(text));
     case "distributor":
-      return (
-        matchDistributor(text, def.data.distributors, stringSlot(s, "state"))?.name ??
-        matchKnownDistributor(text)
-      );
+      return readDistributor(text, def, s);
     case "money":
     case "number":
       return parseMoneyBrl(text);
