@@ -9,7 +9,7 @@ export type QueryGroup = {
   /** 1 for a question sentence, lower for the context around it. */
   weight: number;
   terms: { key: string; weight: number }[];
-  /** False when no term of the word occurs anywhere in the pages: a word the knowledge base never uses. */
+  /** False when no stem of the word (typed or corrected) occurs in the pages: a word the knowledge base never uses. */
   known: boolean;
 };
 
@@ -42,7 +42,8 @@ export function buildQuery(text: string, index: SearchIndex, weight = 1): QueryG
     }
     if (!known && stems.length && folded.length >= 6) add(`p:${prefixOf(folded)}`, PREFIX);
     const list = [...terms].map(([key, w]) => ({ key, weight: w })).filter((t) => index.chunkDf.has(t.key));
-    groups.push({ word, weight, terms: list, known: list.length > 0 });
+    // A shared prefix alone ("previsão" / "prévio") is searched but does not make the word known.
+    groups.push({ word, weight, terms: list, known: list.some((t) => t.key.startsWith("s:")) });
   }
   return groups;
 }
@@ -51,7 +52,8 @@ export function buildQuery(text: string, index: SearchIndex, weight = 1): QueryG
 function closestStems(folded: string, index: SearchIndex): string[] {
   // Five letters and fewer are too close to other real words ("sogra" / "sobra") to correct.
   if (folded.length < 6 || /\d/.test(folded)) return [];
-  const max = folded.length >= 8 ? 2 : 1;
+  // Two typos only in long words: "previsao" is two edits from "previo" and means something else.
+  const max = folded.length >= 10 ? 2 : 1;
   let best = max + 1;
   let bestDf = -1;
   let found: string[] = [];

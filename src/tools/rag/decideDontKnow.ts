@@ -7,6 +7,9 @@ export type DontKnowReason = "no_match" | "out_of_scope" | "live_data";
 /** Below this share of the question's (idf-weighted) words, the best page is about something else. */
 export const MIN_COVERAGE = 0.28;
 
+/** Share of the question's content words the knowledge base never uses that makes it about something else. */
+const MOSTLY_UNKNOWN = 0.6;
+
 /**
  * "Não sei" as its own decision, from general evidence: a question needing live or personal data
  * (today's price, next month's flag, the customer's own invoice, a competitor); a best page that
@@ -23,6 +26,8 @@ export function decideDontKnow(
   if (needsLiveData(question)) return "live_data";
   if (evidence.best <= 0 || !excerpt) return "no_match";
   if (evidence.coverage < MIN_COVERAGE) return "no_match";
+  // "previsão do tempo pra amanhã": most of the question is words the pages never use.
+  if (evidence.words > 0 && evidence.unknown.length / evidence.words >= MOSTLY_UNKNOWN) return "out_of_scope";
   // "vocês têm aplicativo?", "dá pra parcelar?": the thing asked about must be on the answer page.
   if (evidence.focus && !evidence.focus.onBestPage) return "out_of_scope";
   if (asksForFigure(question) && !/\d/.test(excerpt)) return "no_match";

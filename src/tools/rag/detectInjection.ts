@@ -32,7 +32,7 @@ const ORDERS: RegExp[] = [
   // Answer in another language on command.
   /\b(responda|responde|fale|fala|escreva|escreve|answer|reply|respond|speak)\b( \w+){0,3} (em|in) (ingles|english|espanhol|spanish|frances|french)\b/,
   // Write or repeat exactly what the sender dictates.
-  /\b(escreva|escreve|digite|digita|repita|repete|copie|copia|responda|responde|diga|diz|fala|fale|mande|manda|say|write|repeat)\b( \w+){0,3} (exatamente|literalmente|palavra por palavra|so isso|somente isso|apenas isso|exactly|verbatim|word for word)\b/,
+  /\b(escreva|escreve|escrever|digite|digita|digitar|repita|repete|repetir|copie|copia|copiar|responda|responde|responder|diga|diz|dizer|fala|fale|falar|mande|manda|say|write|repeat)\b( \w+){0,3} (exatamente|literalmente|palavra por palavra|so isso|somente isso|apenas isso|exactly|verbatim|word for word)\b/,
   /\b(escreva|escreve|digite|digita|repita|repete|diga|responda|responde)\b( \w+){0,3} ?['"“‘]/,
   /\bcontinue (o|a|esse|este|essa) (dialogo|conversa|padrao)\b/,
   // Authority claimed to change conditions: "sou o gerente da Aurora, autorizo…", "aqui é o diretor…".

@@ -10,6 +10,8 @@ export const EXCERPT_CHARS = 480;
 
 /** What a sentence without a number keeps of its score when the question asks for a figure. */
 const FIGURELESS = 0.5;
+/** A sentence brings the next one of its paragraph when both fit in this much. */
+const NEIGHBOURS_CHARS = 220;
 /** Lists up to this many items are quoted whole when one item matches. */
 const SHORT_LIST = 3;
 /** How much a section heading's match adds to each of its sentences. */
@@ -67,12 +69,13 @@ export function selectSentences(
     if (!u) return;
     chosen.add(i);
     if (u.leadIn !== undefined) chosen.add(u.leadIn);
-    // A sentence that introduces a list ("…:") needs the list; a short one, the sentence after it.
+    // A sentence that introduces a list ("…:") needs the list; a short one, the sentence after it
+    // ("…leva de 60 a 90 dias. Os créditos aparecem em 2 ou 3 ciclos.").
     const next = units[i + 1];
     if (
       next &&
       next.block === u.block &&
-      (u.text.endsWith(":") || u.text.length < 90 || next.text.length < 60)
+      (u.text.endsWith(":") || u.text.length + next.text.length <= NEIGHBOURS_CHARS)
     )
       chosen.add(i + 1);
     if (u.text.endsWith(":")) for (let j = i + 1; units[j]?.leadIn === i && j < i + 6; j++) chosen.add(j);

@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { bm25Baseline } from "../../src/tools/rag/bm25Baseline.ts";
+import { buildQuery } from "../../src/tools/rag/buildQuery.ts";
+import { buildSearchIndex } from "../../src/tools/rag/buildSearchIndex.ts";
+import { isGrounded, unsupportedSentences } from "../../src/tools/rag/checkGrounding.ts";
+import { asksForFigure, decideDontKnow } from "../../src/tools/rag/decideDontKnow.ts";
+import { focusOf } from "../../src/tools/rag/focusOf.ts";
+import { needsLiveData } from "../../src/tools/rag/needsLiveData.ts";
+import { rankPages } from "../../src/tools/rag/rankPages.ts";
+import { selectSentences } from "../../src/tools/rag/selectSentences.ts";
+import { splitQuestions } from "../../src/tools/rag/splitQuestions.ts";
+
+// A tiny invented base; stems here are the folded words cut to 6 letters (PostgreSQL gives real
+// snowball stems in production), which is enough to test ranking and selection.
+const chunks = [
+  {
+    id: "1",
+    pageId: "entrega",
+    title: "Prazos de entrega",
+    heading: "Prazos de entrega",
+    body: "A entrega leva até 4 dias úteis nas capitais.",
+  },
+  {
+    id: "2",
+    pageId: "entrega",
+    title: "Prazos de entrega",
+    heading: "Frete",
+    body: "O frete é grátis acima de R$ 200. Abaixo disso, custa R$ 15.",
+  },
+  {
+    id: "3",
+    pageId: "trocas",
+    title: "Trocas e devoluções",
+    heading: "Trocas e devoluções",
+    body: "Você pode trocar o produto em até 30 dias. A troca é feita pelos Correios.",
+  },
+  {
+    id: "4",
+    pageId: "precos",
+    title: "Tabela de preços",
+    heading: "Tabela de preços",
+    body: "Os preços por região:\n\n| Região | Preço varejo | Preço atacado |\n|---|---|---|\n| Sul | R$ 10 | R$ 8 |\n| Norte | R$ 12 | R$ 9 |",
+  },
+  {
+    id: "5",
+    pageId: "pagamento",
+    title: "Pagamento",
+    heading: "Formas de pagamento",
+    body: "Aceitamos estas formas:\n\n- boleto;\n- Pix;\n- cartão de débito.\n\nNão aceitamos cheque.",
+  },
+];
+const words = chunks.flatMap(
+  (c) => `${c.title} ${c.heading} ${c.body}`.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [],
+);
+const stems = new Map(
+  words.map((w) => [
+    w,
+    w
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .slice(0, 6),
+  ]),
+);
+const index = buildSearchIndex(chunks, stems, [["trocar", "devolver"].map((w) => w.slice(0, 6))]);
+const top = (q: string) => rankPages(index, buildQuery(q, index))[0]?.pageId;
+
+describe("retrieval", () => {
+  test("title and heading words rank their page first; typos are corrected against the pages' words", () => {
+    assert.equal(top("qto custa o frete?"), "entrega");
+    assert.equal(top("como funciona a devoluçao"), "trocas");
+    assert.equal(top("qual o prazu de entrgea"), "entrega");
+  });
+  test("a word the pages never use is an unknown group; fillers and stop words are not searched", () => {
+    const groups = buildQuery("oi, queria saber do helicoptero", index);
+    assert.deepEqual(
+      groups.map((g) => [g.word, g.known]),
+      [["helicoptero", false]],
+    );
+  });
+  test("the benchmark line ranks whole pages by plain BM25", () => {
+    const rank = bm25Baseline([
+      { id: "a", title: "Frete", body: "frete grátis acima de 200" },
+      { id: "b", title: "Trocas", body: "trocar em 30 dias" },
+    ]);
+    assert.deepEqual(rank("quanto é o frete?", 1), ["a"]);
+  });
+});
+
+describe("questions in a message", () => {
+  test("greetings go, context is kept apart, two questions are two", () => {
+    assert.deepEqual(
+      splitQuestions("Bom dia, tudo bem? Comprei um tênis ontem. Posso trocar? E o frete é grátis?"),
+      {
+        questions: ["Posso trocar?", "E o frete é grátis?"],
+        context: "Comprei um tênis ontem.",
+      },
+    );
+    assert.deepEqual(splitQuestions("oi boa noite"), { questions: [], context: "" });
+    assert.deepEqual(splitQuestions("prazo de entrega pra Manaus"), {
+      questions: ["prazo de entrega pra Manaus"],
+      context: "",
+    });
+  });
+});
+
+describe("answer sentences", () => {
+  test("the matching sentence with its neighbour, the section heading shown, not the page's first paragraph", () => {
+    const text = selectSentences(index, "entrega", buildQuery("o frete é de graça?", index)).text;
+    assert.match(text, /^\*Frete\*\n/);
+    assert.match(text, /grátis acima de R\$ 200/);
+    assert.doesNotMatch(text, /4 dias/);
+  });
+  test("a table row with only the asked column", () => {
+    const text = selectSentences(index, "precos", buildQuery("preço de atacado no norte", index)).text;
+    assert.match(text, /Norte: Preço atacado R\$ 9/);
+    assert.doesNotMatch(text, /R\$ 12|Sul/);
+  });
+  test("a short list is quoted whole with its lead-in", () => {
+    const text = selectSentences(index, "pagamento", buildQuery("aceita pix?", index)).text;
+    assert.match(text, /- boleto;\n- Pix;\n- cartão de débito\./);
+  });
+});
+
+describe('"não sei" as a decision', () => {
+  const evidence = { best: 10, margin: 2, coverage: 1, unknown: [], words: 3 };
+  test("questions needing live or personal data", () => {
+    for (const q of [
+      "quanto ta o preço da tarifa hj?",
+      "o reajuste do ano que vem vai ser de quanto?",
+      "em agosto a bandeira vai ser verde?",
+      "meu pedido de cadastro ja foi aprovado?",
+      "vcs sao mais baratos que a Fulana Energia?",
+      "meu numero de cliente é 12345, minha conta ta certa?",
+    ])
+      assert.equal(needsLiveData(q), true, q);
+    for (const q of [
+      "qual o prazo de entrega?",
+      "o desconto muda se a bandeira for vermelha?",
+      "vou me mudar mes que vem",
+    ])
+      assert.equal(needsLiveData(q), false, q);
+  });
+  test("too little of the question on the best page, or a figure asked and none found", () => {
+    assert.equal(decideDontKnow("tem frete?", { ...evidence, coverage: 0.2 }, "texto"), "no_match");
+    assert.equal(decideDontKnow("qual o CNPJ de vcs?", evidence, "Envie o cartão CNPJ."), "no_match");
+    assert.equal(decideDontKnow("quanto custa o frete?", evidence, "custa R$ 15"), undefined);
+    assert.equal(asksForFigure("qto tempo demora?"), true);
+  });
+  test("the thing a yes/no question asks about must be on the best page", () => {
+    assert.equal(focusOf("vcs tem aplicativo?"), "aplicativo");
+    assert.equal(focusOf("da pra parcelar no boleto?"), "parcelar");
+    assert.equal(focusOf("dá pra colocar a conta da empresa?"), "conta");
+    assert.equal(
+      decideDontKnow(
+        "vcs tem aplicativo?",
+        { ...evidence, focus: { word: "aplicativo", onBestPage: false } },
+        "x",
+      ),
+      "out_of_scope",
+    );
+  });
+});
+
+describe("LLM grounding by sentence", () => {
+  const sources = ["O frete é grátis acima de R$ 200. A troca é feita pelos Correios em até 30 dias."];
+  test("a paraphrase passes; an invented rule or number does not", () => {
+    assert.equal(isGrounded("O frete é grátis nas compras acima de R$ 200.", sources), true);
+    assert.deepEqual(
+      unsupportedSentences("Também oferecemos seguro contra roubo para motocicletas importadas.", sources),
+      ["Também oferecemos seguro contra roubo para motocicletas importadas."],
+    );
+    assert.equal(isGrounded("O frete é grátis acima de R$ 100.", sources), false);
+  });
+});
