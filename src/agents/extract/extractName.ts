@@ -2,7 +2,13 @@ import { NOT_NAME_WORDS } from "./notNameWords.ts";
 import { isCapitalized, type Token, tokenize } from "./tokenize.ts";
 
 /** A name the customer stated, and where it is in the message (so no place is read there). */
-export type NameReading = { name: string; start: number; end: number };
+export type NameReading = {
+  name: string;
+  start: number;
+  end: number;
+  /** Introduced by a phrase ("meu nome é…"), not just a message that looks like a name. */
+  stated: boolean;
+};
 
 /** Phrases that introduce the speaker's name; `capital` ones only before a capitalised word. */
 const INTRODUCERS: readonly { words: string; capital?: boolean }[] = [
@@ -75,7 +81,7 @@ export function findStatedName(text: string): NameReading | undefined {
       if (tokens.slice(i + 1, at).some((t) => t.sep !== "" && t.sep !== "'")) continue;
       if (intro.capital && !/^\p{Lu}/u.test(tokens[at]?.text ?? "")) continue;
       const name = nameAt(tokens, at);
-      if (name) return name;
+      if (name) return { ...name, stated: true };
     }
   }
   return undefined;
@@ -100,8 +106,9 @@ export function readNameAnswer(text: string): NameReading | undefined {
   if (TITLES.has(tokens[i]?.norm ?? "")) i++;
   const clause = firstClause(tokens, i);
   if (clause.length === 0 || /\d/.test(text.slice(clause[0]?.start, clause.at(-1)?.end))) return undefined;
-  const name = nameAt(tokens, i, clause.length);
-  if (!name) return undefined;
+  const found = nameAt(tokens, i, clause.length);
+  if (!found) return undefined;
+  const name = { ...found, stated: false };
   if (name.end === clause.at(-1)?.end) return name;
   // "Marcelo aqui", "Rafael e sou do Rio": the name, then words that are not a name.
   const after = clause.filter((t) => t.start >= name.end);
@@ -121,7 +128,7 @@ function firstClause(tokens: readonly Token[], i: number): Token[] {
 }
 
 /** Up to five name words from position i (particles only between names), or nothing. */
-function nameAt(tokens: readonly Token[], i: number, limit = 5): NameReading | undefined {
+function nameAt(tokens: readonly Token[], i: number, limit = 5): Omit<NameReading, "stated"> | undefined {
   const words: Token[] = [];
   for (let k = i; k < tokens.length && words.length < limit; k++) {
     const t = tokens[k];

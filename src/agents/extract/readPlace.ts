@@ -46,13 +46,14 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
   const { states, cities } = scan(tokens, g);
   // A bare name is a place only when the agent asked for one or a state is said with it
   // ("Feliz Natal" is a municipality, and a greeting).
-  const answer = isAnswerLike(tokens, states, cities) && (!!opts.answering || states.length > 0);
-  const accepted = cities.filter((c) => accepts(tokens, c, states, g, answer));
+  const answerEnd = answerLikeUpTo(tokens, states, cities);
+  const answer = answerEnd > 0 && (!!opts.answering || states.length > 0);
+  const accepted = cities.filter((c) => accepts(tokens, c, states, g, answer && c.j <= answerEnd));
   // "perto de Campinas": a landmark, not the place.
   const places = accepted.filter((c) => !cuedBy(tokens, c.i, NEAR_CUES));
   accepted.splice(0, accepted.length, ...places);
   if (accepted.length === 0) {
-    const fuzzy = fuzzyCity(tokens, states, g, answer);
+    const fuzzy = fuzzyCity(tokens, states, g, answer && answerEnd === tokens.length);
     if (fuzzy) accepted.push(fuzzy);
   }
   const uf = states[0]?.uf;
@@ -149,18 +150,19 @@ function cuedBy(tokens: readonly Token[], i: number, cues: readonly string[]): b
 }
 
 /**
- * The message — or its first clause, "Recife, por quê?" — is only a place (with fillers and the
- * state): "Garanhuns - PE", "moro em BH".
+ * How far the message is only a place (with fillers and the state) — all of it ("Garanhuns - PE",
+ * "moro em BH") or its first clause ("Recife, por quê?") — as a token index; 0 when it is not.
  */
-function isAnswerLike(tokens: readonly Token[], states: StateMention[], cities: CityMention[]): boolean {
+function answerLikeUpTo(tokens: readonly Token[], states: StateMention[], cities: CityMention[]): number {
   const covered = new Set<number>();
   for (const s of [...states, ...cities]) for (let k = s.i; k < s.j; k++) covered.add(k);
   const rest = (upTo: number) =>
     tokens.slice(0, upTo).filter((t, k) => !covered.has(k) && !ANSWER_FILLER.has(t.norm)).length;
-  const clauseEnd = tokens.findIndex((t, k) => k > 0 && /[,.;!?]/.test(t.sep));
-  const firstClause = clauseEnd > 0 && cities.some((c) => c.j <= clauseEnd) && rest(clauseEnd) === 0;
   const all = rest(tokens.length);
-  return all === 0 || firstClause || (cities.length === 0 && all <= 4 && tokens.length <= 8);
+  if (all === 0 || (cities.length === 0 && all <= 4 && tokens.length <= 8)) return tokens.length;
+  const clauseEnd = tokens.findIndex((t, k) => k > 0 && /[,.;!?]/.test(t.sep));
+  const inClause = clauseEnd > 0 && cities.some((c) => c.j <= clauseEnd) && rest(clauseEnd) === 0;
+  return inClause ? clauseEnd : 0;
 }
 
 function accepts(

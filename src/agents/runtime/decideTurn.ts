@@ -60,6 +60,8 @@ export function decideTurn(
 ): { state: AgentState; effects: Effect[] } {
   const isNew = current.updatedAt === null;
   let state = current;
+  /** The questions the greeting put, counted as posed once the opener has been read. */
+  let greeted: string[] = [];
   let replies: Effect[] = [];
   const others: Effect[] = [];
   // Messages of a step: its replies and templates, in order. A later step's replace an earlier
@@ -75,11 +77,16 @@ export function decideTurn(
     }
     others.push(...effects.filter((e) => !isMessage(e)));
   };
+  const finish = (last: AgentState) => {
+    const posed = [...new Set([...greeted, ...(last.posed ?? [])])];
+    return { state: isNew ? { ...last, posed } : last, effects: [...replies, ...others] };
+  };
   if (isNew) {
     const started = transition(def, state, { type: "start" }, now, ctx);
     // The greeting's question still counts as first asked: if the opener fills something, the
     // question comes with the greeting, not as a follow-up.
     state = { ...started.state, posed: [] };
+    greeted = started.state.posed ?? [];
     take(started.effects);
   }
   const answerable = messages.filter((m) => !def.silent_types.includes(m.type));
@@ -123,7 +130,7 @@ export function decideTurn(
       replies = [askEffect(def, state, asked, false)];
       state = markPosed(state, asked.slot);
     }
-    return { state, effects: [...replies, ...others] };
+    return finish(state);
   }
   for (const m of answerable) {
     // A finished conversation only listens when it can resume (an opted-out customer writing again).
@@ -133,7 +140,7 @@ export function decideTurn(
     state = step.state;
     take(step.effects);
   }
-  return { state, effects: [...replies, ...others] };
+  return finish(state);
 }
 
 function messageEvent(m: TurnMessage, opener = false) {

@@ -1,8 +1,8 @@
+import { matchKnownDistributor } from "../extract/brazilianDistributors.ts";
+import { gazetteerFor } from "../extract/createGazetteer.ts";
 import { detectIntent } from "../extract/detectIntent.ts";
 import { extractEmail } from "../extract/extractContact.ts";
-import { gazetteerFor } from "../extract/createGazetteer.ts";
 import { findStatedName, type NameReading, readNameAnswer } from "../extract/extractName.ts";
-import { matchKnownDistributor } from "../extract/brazilianDistributors.ts";
 import { matchDistributor, mentionLength } from "../extract/matchDistributor.ts";
 import { matchOption } from "../extract/matchOption.ts";
 import { type City, matchUf } from "../extract/matchPlace.ts";
@@ -93,7 +93,7 @@ export function initialState(def: AgentDefinition): AgentState {
 
 /** "Na verdade é 600", "ah, errei, moro em Niterói", "não, é empresa": the customer corrects something said before. */
 const CORRECTION =
-  /\b(na verdade|errei|corrigindo|correcao|corrige|quer dizer|quis dizer|alias|me enganei|digitei errado|escrevi errado|falei errado)\b|^(nao|desculpa|opa)\b/;
+  /\b(na verdade|errei|corrigindo|correcao|corrige|quer dizer|quis dizer|alias|me enganei|digitei errado|escrevi errado|falei errado)\b|^(nao|desculpa|opa|ops|oops|epa)\b|\d\s+e\s+nao\s+\d/;
 /** A money amount mentioned while another question was asked needs one of these words. */
 const MONEY_WORDS = /\b(r|reais|real|conto|contos|pila|conta|mes|mensal|luz)\b|\$/;
 
@@ -523,9 +523,17 @@ function readMessage(
   ctx: TransitionContext,
 ): MessageReading {
   const askedType = askedSlot ? def.slots[askedSlot]?.type : undefined;
-  const name = askedType === "name" ? readNameAnswer(text) : findStatedName(text);
   const knownUf = stringSlot(s, "state");
-  const place = readPlace(text, gazetteerFor(ctx.cities), {
+  const g = gazetteerFor(ctx.cities);
+  const answer = askedType === "name" ? readNameAnswer(text) : findStatedName(text);
+  // "Betim, MG" answers the name question with a place and its state: a name that only looks like
+  // one yields when that place is where the name was read ("Rita de Cássia" stays a name).
+  const placeInName = (a: NameReading) => {
+    const whole = readPlace(text, g);
+    return whole.city && whole.statedUf && !readPlace(text, g, { skip: a }).city;
+  };
+  const name = answer && !answer.stated && placeInName(answer) ? undefined : answer;
+  const place = readPlace(text, g, {
     answering: askedType === "city" || askedType === "uf",
     ...(knownUf ? { knownUf } : {}),
     ...(name ? { skip: name } : {}),
@@ -549,12 +557,16 @@ function placeCity(def: AgentDefinition, s: AgentState, place: PlaceReading, fil
 
 /**
  * The distributor named: the operator's (by state for shared names like "Enel"), or any other of
- * the country's when its name is the longer mention ("CPFL Piratininga" is not "CPFL").
+ * the country's when its name is the longer mention ("CPFL Piratininga" is not "CPFL") or the
+ * operator's is another state's.
  */
 function readDistributor(text: string, def: AgentDefinition, s: AgentState): string | undefined {
-  const operator = matchDistributor(text, def.data.distributors, stringSlot(s, "state"));
+  const uf = stringSlot(s, "state");
+  const operator = matchDistributor(text, def.data.distributors, uf);
   const known = matchKnownDistributor(text);
   if (known && (!operator || known.length > mentionLength(text, operator))) return known.name;
+  // "Energisa" in MG is not the operator's Energisa MT: stored as the customer said it.
+  if (known && operator && uf && operator.uf !== uf) return known.name;
   return operator?.name;
 }
 
