@@ -44,6 +44,8 @@ const INTRODUCERS: readonly { words: string; capital?: boolean }[] = [
 ];
 /** Words after a name given alone that do not make it a sentence ("Marcelo aqui"). */
 const TRAILING = new Set(["aqui", "mesmo", "falando", "prazer"]);
+/** Laughs, hesitations and words with no vowel ("kkk", "hmm", "rsrs", "ahn"): never a name. */
+const NOISE = /^(?:[^aeiouy]+|k+|(?:ha|he|hi|hu)+h?|(?:rs)+|h+m+|a+h+n*|e+h+|u+h+|u+m+|h+u+m+)$/;
 /** Words that join a full name ("Rita de Cássia", "João da Silva"). */
 const PARTICLES = new Set(["da", "de", "do", "das", "dos"]);
 /** Titles dropped from a name given alone ("Dona Maria" → "Maria"). */
@@ -148,7 +150,7 @@ function nameAt(tokens: readonly Token[], i: number, limit = 5): Omit<NameReadin
 function isNameWord(tokens: readonly Token[], k: number): boolean {
   const t = tokens[k];
   if (!t || !/^\p{L}[\p{L}'’-]*$/u.test(t.text) || t.norm.length < 2) return false;
-  if (NOT_NAME_WORDS.has(t.norm) || TITLES.has(t.norm)) return false;
+  if (NOT_NAME_WORDS.has(t.norm) || TITLES.has(t.norm) || NOISE.test(t.norm)) return false;
   // In a message written in lowercase any word may be a name; with capitals, a lowercase word
   // after a name is the rest of the sentence ("Marcelo aqui", "João moro em…").
   const writesCapitals = tokens.some((_, j) => isCapitalized(tokens, j));

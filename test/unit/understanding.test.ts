@@ -1,0 +1,189 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { parse } from "yaml";
+import { matchKnownDistributor } from "../../src/agents/extract/brazilianDistributors.ts";
+import { gazetteerFor } from "../../src/agents/extract/createGazetteer.ts";
+import { detectIntent } from "../../src/agents/extract/detectIntent.ts";
+import { extractName, findStatedName } from "../../src/agents/extract/extractName.ts";
+import { matchOption } from "../../src/agents/extract/matchOption.ts";
+import { municipalities } from "../../src/agents/extract/municipalities.ts";
+import { parseMoneyBrl } from "../../src/agents/extract/parseMoneyBrl.ts";
+import { readAccountHolder } from "../../src/agents/extract/readAccountHolder.ts";
+import { readPlace } from "../../src/agents/extract/readPlace.ts";
+import { agentDefinitionSchema } from "../../src/agents/runtime/agentDefinition.ts";
+import { decideTurn, statesFacts } from "../../src/agents/runtime/decideTurn.ts";
+import { type AgentState, initialState } from "../../src/agents/runtime/transition.ts";
+
+// The degraded mode's understanding (issue #15), rule by rule. Examples are written for these
+// tests; none is copied from ../shared/dev.
+const g = gazetteerFor([{ name: "Rio de Janeiro", uf: "RJ", aliases: ["Rio"] }]);
+const city = (text: string, answering = false) => readPlace(text, g, { answering }).city?.name;
+
+test("IBGE's list: every municipality once, all 27 UFs, 7-digit codes", () => {
+  const all = municipalities();
+  assert.equal(all.length, 5570);
+  assert.equal(new Set(all.map((m) => m.ibge)).size, 5570);
+  assert.equal(new Set(all.map((m) => m.uf)).size, 27);
+  assert.ok(all.every((m) => /^\d{7}$/.test(m.ibge)));
+  assert.deepEqual(
+    all.find((m) => m.name === "Xique-Xique"),
+    { name: "Xique-Xique", uf: "BA", ibge: "2933604" },
+  );
+});
+
+test("places: any municipality with a cue, a state or as the answer; typos; state-only phrases", () => {
+  assert.equal(city("moro em chapeco"), "Chapecó");
+  assert.equal(city("sou de Parnaíba/PI"), "Parnaíba");
+  assert.equal(city("Juazeiro do Norte - CE"), "Juazeiro do Norte");
+  assert.equal(city("Tenho um mercadinho em Santa Cruz do Sul e queria saber"), "Santa Cruz do Sul");
+  assert.equal(city("Marabá", true), "Marabá");
+  assert.equal(city("Santarem", true), "Santarém", "no accent");
+  assert.equal(city("moro em Florianopolys"), "Florianópolis", "a typo after a strong cue");
+  assert.equal(city("Floripa", true), "Florianópolis", "a nickname");
+  assert.deepEqual(readPlace("moro no interior de Minas", g), { statedUf: "MG" });
+  assert.deepEqual(readPlace("interior de são paulo", g), { statedUf: "SP" });
+  assert.equal(city("sao paulo", true), "São Paulo", "the namesake capital alone is the city");
+  assert.equal(city("zona rural de Itapetinga"), "Itapetinga");
+});
+
+test("places: words that are also municipalities are not read without a sign of a place", () => {
+  assert.equal(city("a conta de luz vem alta"), undefined, "Luz (MG)");
+  assert.equal(city("Feliz Natal pra vocês!"), undefined, "a greeting, not Feliz Natal (MT)");
+  assert.equal(city("Natal"), undefined, "not asked: a bare word");
+  assert.equal(city("Natal", true), "Natal", "asked: the answer");
+  assert.equal(city("moro em Vitória"), "Vitória");
+  assert.equal(city("tenho esperança de economizar"), undefined);
+  assert.equal(city("moro em Esperança, PB"), "Esperança");
+  assert.equal(city("moro em BH, conta de luz uns 300"), "Belo Horizonte");
+});
+
+test("places: namesakes need the state; two cities are not guessed; a landmark is not the place", () => {
+  assert.deepEqual(readPlace("Bom Jesus", g, { answering: true }), { sharedName: "Bom Jesus" });
+  assert.equal(city("Bom Jesus - RS"), "Bom Jesus");
+  assert.equal(readPlace("Bom Jesus - RS", g).city?.uf, "RS");
+  assert.equal(readPlace("Bom Jesus", g, { answering: true, knownUf: "PI" }).city?.uf, "PI");
+  assert.equal(readPlace("tenho casa em Maceió e outra em Arapiraca", g).conflicting, true);
+  assert.equal(city("moro pertinho, perto de Campinas, em Sumaré"), "Sumaré");
+  assert.equal(city("Recife, por quê?", true), "Recife", "the first clause answers");
+});
+
+test("places: bad input never crashes and never reads a place", () => {
+  for (const t of ["", "😀😀", "?", "a".repeat(4000), "1234 5678", "🏠 em 🌞"]) {
+    assert.deepEqual(readPlace(t, g, { answering: true }).city, undefined, t.slice(0, 20));
+  }
+  const long = `${"bla ".repeat(1000)}moro em Petrolina`;
+  assert.equal(city(long), undefined, "only the first 4,000 characters are read");
+});
+
+test("names: only when the message states one; openers, intents and English are not names", () => {
+  assert.equal(findStatedName("Boa tarde, meu nome é Lívia Moura e moro em Caruaru")?.name, "Lívia Moura");
+  assert.equal(findStatedName("oi, aqui quem fala é o Sebastião")?.name, "Sebastião");
+  assert.equal(findStatedName("pode me chamar de Tati, tá?")?.name, "Tati");
+  assert.equal(findStatedName("sou o Caio e tenho uma padaria")?.name, "Caio");
+  assert.equal(findStatedName("sou de Caruaru"), undefined);
+  assert.equal(findStatedName("sou aposentada e moro sozinha"), undefined);
+  assert.equal(extractName("Dona Zilda"), "Zilda", "titles dropped");
+  assert.equal(extractName("Seu Benedito"), "Benedito");
+  assert.equal(extractName("maria eduarda"), "Maria Eduarda");
+  assert.equal(extractName("Joana, de Caruaru"), "Joana", "the first clause");
+  for (const t of [
+    "tenho interesse",
+    "Vi a propaganda",
+    "quero saber mais",
+    "gostaria de uma simulação",
+    "Good morning",
+    "Test message",
+    "obrigada",
+    "👍",
+  ])
+    assert.equal(extractName(t), undefined, t);
+});
+
+test("money: ranges count as their midpoint; 'X e não Y' is X; dots as decimals", () => {
+  assert.equal(parseMoneyBrl("entre 250 e 350"), 300);
+  assert.equal(parseMoneyBrl("vem de R$ 700 a R$ 900"), 800);
+  assert.equal(parseMoneyBrl("é 520 e não 250"), 520);
+  assert.equal(parseMoneyBrl("uns 2,5 mil por mês"), 2500);
+  assert.equal(parseMoneyBrl("987.65"), 987.65);
+  assert.equal(parseMoneyBrl("1.500"), 1500);
+});
+
+test("account holder and consent phrases", () => {
+  assert.deepEqual(readAccountHolder("tá no nome da minha esposa"), { holder: false });
+  assert.deepEqual(readAccountHolder("é do meu sogro, ele topou"), { holder: false, agrees: true });
+  assert.deepEqual(readAccountHolder("não tá no meu nome, ela não quer"), { holder: false, agrees: false });
+  assert.deepEqual(readAccountHolder("tá no meu nome sim"), { holder: true });
+  assert.deepEqual(readAccountHolder("a conta é da minha casa de praia"), {});
+});
+
+test("choices: a denied option is left out; distributors outside the operator's list", () => {
+  const options = [
+    { id: "residential", title: "Casa", aliases: ["casa"] },
+    { id: "commercial", title: "Empresa", aliases: ["empresa", "loja"] },
+  ];
+  assert.equal(matchOption("não é casa, é loja", options), "commercial");
+  assert.equal(matchOption("casa ou empresa?", options), undefined);
+  assert.equal(matchKnownDistributor("acho que é a Cosern")?.name, "Cosern");
+  assert.equal(matchKnownDistributor("minha conta é da Elektro")?.name, "Elektro");
+  assert.equal(matchKnownDistributor("não sei"), undefined);
+});
+
+test("abuse goes to a person; a question about fraud does not", () => {
+  assert.equal(detectIntent("vcs são uns ladrões, que merda"), "human");
+  assert.equal(detectIntent("isso é golpe?"), "question");
+});
+
+const lead = agentDefinitionSchema.parse(
+  parse(readFileSync(new URL("../../agents/lead_qualification.yaml", import.meta.url), "utf8")),
+);
+const ctx = { cities: lead.data.cities };
+const NOW = new Date("2026-03-02T14:00:00Z");
+function talk(texts: string[], from: AgentState = initialState(lead)) {
+  let state = from;
+  let prompts: string[] = [];
+  for (const text of texts) {
+    const r = decideTurn(lead, state, [{ type: "text", text }], NOW, ctx);
+    state = r.state;
+    prompts = r.effects.flatMap((e) => (e.type === "reply" ? [e.prompt] : []));
+  }
+  return { state, prompts };
+}
+
+test("the opener is read for what it states, never as the answer to the first question", () => {
+  const r = talk(["Boa noite, tenho interesse"]);
+  assert.equal(r.state.slots.name, undefined);
+  assert.deepEqual(r.prompts, ["lead.ask_name"]);
+  const facts = talk(["Oi, aqui é a Débora, moro em Arapongas"]);
+  assert.equal(facts.state.slots.name, "Débora");
+  assert.equal(facts.state.slots.distributor, "Copel");
+});
+
+test("a question put again after something else reads as a follow-up, not the greeting", () => {
+  const r = talk(["Oi", "sou de Maringá"]);
+  assert.equal(r.state.slots.city, "Maringá");
+  assert.deepEqual(r.prompts, ["lead.ask_name_followup"]);
+  const miss = talk(["Oi", "hmm"]);
+  assert.deepEqual(miss.prompts, ["lead.ask_name_again"]);
+});
+
+test("a namesake city asks the state, which then decides the distributor", () => {
+  const r = talk(["Oi", "Lúcio", "Santa Luzia"]);
+  assert.equal(r.state.slots.city, "Santa Luzia");
+  assert.equal(r.state.slots.state, undefined);
+  assert.deepEqual(r.prompts, ["lead.ask_state"]);
+  const told = talk(["Bahia"], r.state);
+  assert.equal(told.state.slots.state, "BA");
+  assert.equal(told.state.slots.distributor, "Coelba");
+});
+
+test("a city correction moves the state it brought, even one typed with the first city", () => {
+  const r = talk(["Oi", "Lúcio", "Caruaru - PE", "errei, moro em Niterói"]);
+  assert.equal(r.state.slots.state, "RJ");
+  assert.equal(r.state.slots.distributor, "Enel RJ");
+});
+
+test("an opening question that states facts starts the qualification; a plain one does not", () => {
+  assert.equal(statesFacts(lead, "Tenho uma padaria em Caruaru, vcs atendem?", NOW, ctx), true);
+  assert.equal(statesFacts(lead, "como funciona a assinatura?", NOW, ctx), false);
+});
