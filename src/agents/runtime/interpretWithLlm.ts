@@ -2,7 +2,9 @@ import { z } from "zod";
 import { type Prompt, renderPrompt } from "../../content/parsePrompt.ts";
 import type { LlmClient, LlmTool, Usage } from "../../tools/llm/createLlmClient.ts";
 import { matchDistributor } from "../extract/matchDistributor.ts";
-import { matchCity, matchUf } from "../extract/matchPlace.ts";
+import { gazetteerFor } from "../extract/createGazetteer.ts";
+import { matchUf } from "../extract/matchPlace.ts";
+import { readPlace } from "../extract/readPlace.ts";
 import type { AgentDefinition, SlotSpec } from "./agentDefinition.ts";
 import { LLM_TOOL_NAMES, type LlmToolName } from "./llmTools.ts";
 import type { AgentState, SlotValue } from "./transition.ts";
@@ -113,7 +115,13 @@ export async function interpretWithLlm(
       const spec = def.slots[slot];
       if (!spec || value === undefined || value === null) continue;
       if (spec.type === "city") {
-        const city = typeof value === "string" ? matchCity(value, def.data.cities)?.name : undefined;
+        const uf = typeof state.slots.state === "string" ? state.slots.state : undefined;
+        const place =
+          typeof value === "string"
+            ? readPlace(value, gazetteerFor(def.data.cities), { answering: true, ...(uf ? { knownUf: uf } : {}) })
+            : undefined;
+        // A namesake (Bom Jesus) is kept by name: the agent then asks the state.
+        const city = place?.city?.name ?? place?.sharedName;
         if (city) slots[slot] = city;
       } else if (spec.type === "uf") {
         const uf = typeof value === "string" ? matchUf(value) : undefined;

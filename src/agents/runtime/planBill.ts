@@ -113,8 +113,9 @@ export function planBill(
     if (!f || Array.isArray(f.value)) continue;
     let value: SlotValue = f.value;
     if (field === "city") {
-      // Slots hold canonical cities; a city outside the operator's list is left to the state.
-      const city = typeof value === "string" ? matchCity(value, cities) : undefined;
+      // Slots hold canonical cities (IBGE's spelling); the bill's own state picks among namesakes.
+      const billUf = typeof fields.state?.value === "string" ? fields.state.value : undefined;
+      const city = typeof value === "string" ? matchCity(value, cities, billUf) : undefined;
       if (!city) continue;
       value = city.name;
     }
