@@ -17,6 +17,8 @@ export type Gazetteer = {
   nicknames: ReadonlySet<string>;
   /** Keys grouped by word count and first letter, for names typed with a typo. */
   byShape: ReadonlyMap<string, readonly string[]>;
+  /** Every leading run of words of a key ("vitoria", "vitoria da"): a scan stops when none fits. */
+  prefixes: ReadonlySet<string>;
   maxWords: number;
 };
 
@@ -76,6 +78,11 @@ export function createGazetteer(all: readonly Municipality[], cities: readonly C
     list.push(key);
     byShape.set(shapeOf(key), list);
   }
+  const prefixes = new Set<string>();
+  for (const key of byKey.keys()) {
+    const words = key.split(" ");
+    for (let n = 1; n <= words.length; n++) prefixes.add(words.slice(0, n).join(" "));
+  }
   const maxWords = Math.max(...[...byKey.keys()].map((k) => k.split(" ").length));
-  return { byKey, nicknames, byShape, maxWords };
+  return { byKey, nicknames, byShape, prefixes, maxWords };
 }

@@ -11,7 +11,7 @@ export type NameReading = {
 };
 
 /** Phrases that introduce the speaker's name; `capital` ones only before a capitalised word. */
-const INTRODUCERS: readonly { words: string; capital?: boolean }[] = [
+const INTRODUCER_LIST: readonly { words: string; capital?: boolean }[] = [
   { words: "meu nome e" },
   { words: "meu nome eh" },
   { words: "o meu nome e" },
@@ -42,6 +42,7 @@ const INTRODUCERS: readonly { words: string; capital?: boolean }[] = [
   { words: "senhor", capital: true },
   { words: "senhora", capital: true },
 ];
+const INTRODUCERS = INTRODUCER_LIST.map((i) => ({ ...i, split: i.words.split(" ") }));
 /** Words after a name given alone that do not make it a sentence ("Marcelo aqui"). */
 const TRAILING = new Set(["aqui", "mesmo", "falando", "prazer"]);
 /** Laughs, hesitations and words with no vowel ("kkk", "hmm", "rsrs", "ahn"): never a name. */
@@ -76,7 +77,7 @@ export function findStatedName(text: string): NameReading | undefined {
   const tokens = tokenize(text.slice(0, 2000));
   for (let i = 0; i < tokens.length; i++) {
     for (const intro of INTRODUCERS) {
-      const words = intro.words.split(" ");
+      const words = intro.split;
       if (!words.every((w, k) => tokens[i + k]?.norm === w)) continue;
       const at = i + words.length;
       // The introducer is one phrase: "aqui, é" is not "aqui é".

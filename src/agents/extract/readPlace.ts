@@ -108,15 +108,18 @@ function scan(tokens: readonly Token[], g: Gazetteer): { states: StateMention[];
 }
 
 function cityAt(tokens: readonly Token[], i: number, g: Gazetteer): CityMention | undefined {
-  for (let len = Math.min(g.maxWords, tokens.length - i); len >= 1; len--) {
-    const words = tokens.slice(i, i + len);
+  let key = "";
+  let found: CityMention | undefined;
+  for (let j = i; j < tokens.length && j - i < g.maxWords; j++) {
+    const t = tokens[j];
     // A place name does not run across a comma or a slash.
-    if (words.slice(1).some((t) => t.sep !== "" && t.sep !== "-" && t.sep !== "'")) continue;
-    const key = words.map((t) => t.norm).join(" ");
+    if (!t || (j > i && t.sep !== "" && t.sep !== "-" && t.sep !== "'")) break;
+    key = j === i ? t.norm : `${key} ${t.norm}`;
+    if (!g.prefixes.has(key)) break;
     const places = g.byKey.get(key);
-    if (places) return { i, j: i + len, key, places };
+    if (places) found = { i, j: j + 1, key, places };
   }
-  return undefined;
+  return found;
 }
 
 function stateAt(tokens: readonly Token[], i: number): StateMention | undefined {
@@ -131,7 +134,7 @@ function stateAt(tokens: readonly Token[], i: number): StateMention | undefined 
   if (!t || t.norm.length !== 2) return undefined;
   const code = t.norm.toUpperCase();
   if (!(code in UFS)) return undefined;
-  const typedAsCode = t.text === code && !/^[\p{Lu}\s\p{P}]+$/u.test(tokens.map((x) => x.text).join(" "));
+  const typedAsCode = t.text === code && !shouting(tokens);
   const afterMark = t.sep === "/" || t.sep === "-" || t.sep === ",";
   const afterPreposition = WEAK_CUES.has(tokens[i - 1]?.norm ?? "") || cuedBy(tokens, i, STATE_ONLY_CUES);
   const alone = tokens.length === 1;
@@ -140,13 +143,28 @@ function stateAt(tokens: readonly Token[], i: number): StateMention | undefined 
   return undefined;
 }
 
+const split = new WeakMap<readonly string[], string[][]>();
+const shouted = new WeakMap<readonly Token[], boolean>();
+/** A message typed in capitals: its two-letter words are not UF codes by their case alone. */
+function shouting(tokens: readonly Token[]): boolean {
+  let all = shouted.get(tokens);
+  if (all === undefined) {
+    all = tokens.every((x) => !/\p{Ll}/u.test(x.text));
+    shouted.set(tokens, all);
+  }
+  return all;
+}
+
 /** Whether the words right before position i are one of these cues. */
 function cuedBy(tokens: readonly Token[], i: number, cues: readonly string[]): boolean {
-  return cues.some((cue) => {
-    const words = cue.split(" ");
-    if (i < words.length) return false;
-    return words.every((w, k) => tokens[i - words.length + k]?.norm === w);
-  });
+  let lists = split.get(cues);
+  if (!lists) {
+    lists = cues.map((c) => c.split(" "));
+    split.set(cues, lists);
+  }
+  return lists.some(
+    (words) => i >= words.length && words.every((w, k) => tokens[i - words.length + k]?.norm === w),
+  );
 }
 
 /**

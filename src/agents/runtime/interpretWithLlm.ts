@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { type Prompt, renderPrompt } from "../../content/parsePrompt.ts";
 import type { LlmClient, LlmTool, Usage } from "../../tools/llm/createLlmClient.ts";
-import { matchDistributor } from "../extract/matchDistributor.ts";
 import { gazetteerFor } from "../extract/createGazetteer.ts";
+import { matchDistributor } from "../extract/matchDistributor.ts";
 import { matchUf } from "../extract/matchPlace.ts";
 import { readPlace } from "../extract/readPlace.ts";
 import type { AgentDefinition, SlotSpec } from "./agentDefinition.ts";
@@ -118,7 +118,10 @@ export async function interpretWithLlm(
         const uf = typeof state.slots.state === "string" ? state.slots.state : undefined;
         const place =
           typeof value === "string"
-            ? readPlace(value, gazetteerFor(def.data.cities), { answering: true, ...(uf ? { knownUf: uf } : {}) })
+            ? readPlace(value, gazetteerFor(def.data.cities), {
+                answering: true,
+                ...(uf ? { knownUf: uf } : {}),
+              })
             : undefined;
         // A namesake (Bom Jesus) is kept by name: the agent then asks the state.
         const city = place?.city?.name ?? place?.sharedName;
