@@ -87,6 +87,8 @@ test("names: only when the message states one; openers, intents and English are 
   assert.equal(extractName("Seu Benedito"), "Benedito");
   assert.equal(extractName("maria eduarda"), "Maria Eduarda");
   assert.equal(extractName("Joana, de Caruaru"), "Joana", "the first clause");
+  for (const full of ["Carla Dias", "Ana Luz", "Fernando Pessoa", "Júlia Costa Campos"])
+    assert.equal(extractName(full), full, "surnames that are also words");
   for (const t of [
     "tenho interesse",
     "Vi a propaganda",

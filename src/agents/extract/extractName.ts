@@ -1,4 +1,4 @@
-import { NOT_NAME_WORDS } from "./notNameWords.ts";
+import { NOT_NAME_CONTINUATION, NOT_NAME_WORDS } from "./notNameWords.ts";
 import { isCapitalized, type Token, tokenize } from "./tokenize.ts";
 
 /** A name the customer stated, and where it is in the message (so no place is read there). */
@@ -138,7 +138,7 @@ function nameAt(tokens: readonly Token[], i: number, limit = 5): Omit<NameReadin
     if (!t) break;
     if (k > i && t.sep !== "" && t.sep !== "-" && t.sep !== "'") break;
     const particle = PARTICLES.has(t.norm) && words.length > 0;
-    if (!particle && !isNameWord(tokens, k)) break;
+    if (!particle && !isNameWord(tokens, k, words.length === 0)) break;
     words.push(t);
   }
   while (words.length > 0 && PARTICLES.has(words.at(-1)?.norm ?? "")) words.pop();
@@ -148,10 +148,12 @@ function nameAt(tokens: readonly Token[], i: number, limit = 5): Omit<NameReadin
   return { name: words.map((w, k) => casing(w.text, k)).join(" "), start: first.start, end: last.end };
 }
 
-function isNameWord(tokens: readonly Token[], k: number): boolean {
+/** A word of a name; the first one also must not be a greeting, an intent or a word of the trade. */
+function isNameWord(tokens: readonly Token[], k: number, first: boolean): boolean {
   const t = tokens[k];
   if (!t || !/^\p{L}[\p{L}'’-]*$/u.test(t.text) || t.norm.length < 2) return false;
-  if (NOT_NAME_WORDS.has(t.norm) || TITLES.has(t.norm) || NOISE.test(t.norm)) return false;
+  const blocked = first ? NOT_NAME_WORDS : NOT_NAME_CONTINUATION;
+  if (blocked.has(t.norm) || TITLES.has(t.norm) || NOISE.test(t.norm)) return false;
   // In a message written in lowercase any word may be a name; with capitals, a lowercase word
   // after a name is the rest of the sentence ("Marcelo aqui", "João moro em…").
   const writesCapitals = tokens.some((_, j) => isCapitalized(tokens, j));
