@@ -136,6 +136,37 @@ test("abuse goes to a person; a question about fraud does not", () => {
   assert.equal(detectIntent("isso é golpe?"), "question");
 });
 
+test("opt-out and person requests in the ways customers write them; a word inside a sentence is not", () => {
+  for (const t of [
+    "chega de msg",
+    "pode parar de mandar",
+    "me tira da lista de contatos",
+    "descadastra meu número",
+  ])
+    assert.equal(detectIntent(t), "opt_out", t);
+  for (const t of [
+    "me transfere pra um atendente",
+    "atendimento humano pf",
+    "tem alguém aí de verdade?",
+    "me liga amanhã",
+  ])
+    assert.equal(detectIntent(t), "human", t);
+  for (const t of ["preciso sair agora", "vou cancelar a outra assinatura", "a ligação nova demora?"])
+    assert.notEqual(detectIntent(t), "opt_out", t);
+});
+
+test("a company or a thing after an article is not a town; a town after 'de'/'em' is", () => {
+  assert.equal(city("vocês da Aurora atendem aqui?"), undefined);
+  assert.equal(readPlace("moro em Aurora", g).sharedName, "Aurora", "two states have one: ask");
+  assert.equal(city("sou do Crato"), "Crato");
+});
+
+test("money: words and scales inside sentences", () => {
+  assert.equal(parseMoneyBrl("tenho um bar e a conta vem uns setecentos reais"), 700);
+  assert.equal(parseMoneyBrl("minha oficina paga uns 4 mil e pouco de luz"), 4000);
+  assert.equal(parseMoneyBrl("são três quartos e uma sala"), undefined);
+});
+
 const lead = agentDefinitionSchema.parse(
   parse(readFileSync(new URL("../../agents/lead_qualification.yaml", import.meta.url), "utf8")),
 );

@@ -3,18 +3,30 @@ import { normalizeWords } from "./normalizeText.ts";
 export type Intent = "opt_out" | "opt_in" | "human" | "question";
 
 const OPT_OUT_WORDS = new Set(["parar", "pare", "sair", "cancelar", "stop", "descadastrar", "remover"]);
+const MESSAGES = "(?:mensagens?|msgs?|mensagem|zap|whats|nada)";
 const OPT_OUT_PHRASES = [
   /\bnao quero (mais )?receber\b/,
-  /\bpar[ae] de (me )?(mandar|enviar)\b/,
-  /\bnao (me )?(mande|mandem|envie|enviem) mais\b/,
-  /\bme (tira|tire|remova|remove) (da|dessa|desta) lista\b/,
-  /\bnao quero mais (mensagens?|contato)\b/,
+  /\b(?:pode )?par(?:e|a|ar|em) de (?:me )?(?:mandar|enviar|mandarem|enviarem)\b/,
+  /\bnao (me )?(mande|mandem|envie|enviem|manda) mais\b/,
+  /\bme (tira|tire|tirem|remova|remove|removam|exclua|exclui|excluam|descadastra|descadastre)\b.*\b(lista|contatos?|cadastro|numero)\b/,
+  new RegExp(String.raw`\bnao quero mais ${MESSAGES}\b`),
+  new RegExp(String.raw`\bchega de ${MESSAGES}\b`),
+  /^nao quero mais$/,
+  /\bdescadastr(?:a|e|ar|em) (?:o )?(?:meu numero|me|este numero|esse numero)\b/,
 ];
 const OPT_IN = [/^voltar$/, /\bquero voltar a receber\b/, /\bpode (me )?mandar mensage(m|ns)\b/];
+const PEOPLE =
+  "(?:atendente|humano|pessoa|alguem|gente|vendedor|vendedora|consultor|consultora|especialista|gerente)";
 const HUMAN = [
-  /\b(falar|conversar) com (um |uma |o |a )?(atendente|humano|pessoa|alguem|gente|vendedor|consultor|especialista)\b/,
+  new RegExp(String.raw`\b(falar|conversar) com (um |uma |o |a )?${PEOPLE}\b`),
   /^(atendente|humano|pessoa real)$/,
   /\bquero (um |uma )?(atendente|humano|pessoa)\b/,
+  /\b(atendimento|atendente) humano\b/,
+  new RegExp(
+    String.raw`\bme (passa|passe|transfere|transfira|encaminha|encaminhe) (pra|para|pro) (um |uma |o |a )?${PEOPLE}\b`,
+  ),
+  /\b(alguem|pessoa|humano|gente)( ai)? de verdade\b/,
+  /\b(me liga|me ligue|me ligar|liga pra mim|ligar pra mim)\b/,
 ];
 /**
  * Insults and swearing aimed at the bot or the company: an angry or abusive customer goes to a

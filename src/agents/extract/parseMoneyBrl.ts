@@ -1,8 +1,8 @@
 import { normalizeText } from "./normalizeText.ts";
-import { parseNumberWords } from "./parseNumberWords.ts";
+import { findNumberWords, parseNumberWords } from "./parseNumberWords.ts";
 
 const FILLER =
-  /\b(uns|umas|cerca de|mais ou menos|aproximadamente|quase|uma media de|media de|em media|por volta de|tipo|la|pago|paguei|vem|veio|fica|ficou|da|deu|e|de|mes|mensal|por mes|ao mes|todo mes|minha conta|a conta)\b/g;
+  /\b(uns|umas|pouco|poucos|pouquinho|cerca de|mais ou menos|aproximadamente|quase|uma media de|media de|em media|por volta de|tipo|la|pago|paguei|vem|veio|fica|ficou|da|deu|e|de|mes|mensal|por mes|ao mes|todo mes|minha conta|a conta)\b/g;
 const MONEY_CUE =
   /\b(r|reais|real|conto|contos|pila|pago|paguei|conta|mil|vem|veio|fica|ficou|gasto|gasta)\b|\$/;
 const CURRENCY = /\b(reais|real|conto|contos|pila|pilas|r)\b|\$/g;
@@ -28,8 +28,9 @@ export function parseMoneyBrl(text: string): number | undefined {
     .replace(/\s+/g, " ")
     .trim();
   if (!t) return undefined;
-  const k = /^(\d+(?:[.,]\d+)?)\s*(k|mil)$/.exec(t);
-  if (k?.[1]) return round2(Number(k[1].replace(",", ".")) * 1000);
+  // "1,2 mil", "2k", and inside a sentence "a conta vem uns 3 mil" (a scale word is an amount).
+  const k = /(?:^|\s)(\d+(?:[.,]\d+)?)\s*(k|mil)(?:$|\s|[.,!?])/.exec(t);
+  if (k?.[1] && !/\d/.test(t.replace(k[0], " "))) return round2(Number(k[1].replace(",", ".")) * 1000);
   const numeric = /(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+\.\d{1,2}(?!\d)|\d+(?:,\d{1,2})?)/.exec(t);
   if (numeric?.[1] && /^[\d.,\s]*$/.test(t.replace(numeric[1], ""))) return toNumber(numeric[1]);
   if (numeric?.[1]) {
@@ -37,12 +38,15 @@ export function parseMoneyBrl(text: string): number | undefined {
     const rest = t.replace(numeric[1], " ").trim();
     if (parseNumberWords(rest) === undefined) return toNumber(numeric[1]);
   }
-  const words = parseNumberWords(t);
+  const words = parseNumberWords(t) ?? findNumberWords(t);
   return words !== undefined && words > 0 ? words : undefined;
 }
 
 const AMOUNT = String.raw`(?:r\$\s*)?(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?)`;
-const RANGE = new RegExp(String.raw`(?:\b(?:entre|de)\s+)?${AMOUNT}\s+(?:e|a|ate|até)\s+${AMOUNT}`, "i");
+const RANGE = new RegExp(
+  String.raw`(?:\b(?:entre|de)\s+)?${AMOUNT}\s+(?:e|a|ate|até|pra|para)\s+${AMOUNT}`,
+  "i",
+);
 const NEGATED_AMOUNT = /(?:\be\s+)?\bn[aã]o\s+(?:[eé]\s+|eh\s+)?(?:r\$\s*)?\d[\d.,]*/gi;
 
 /** "entre 400 e 500", "de 300 a 400 reais": a range counts as its midpoint. */

@@ -82,3 +82,26 @@ export function parseNumberWords(text: string): number | undefined {
   }
   return seen ? total + group : undefined;
 }
+
+/**
+ * A number written in words inside a sentence ("a conta vem uns trezentos reais" → 300): the
+ * largest run of number words worth 10 or more ("uma casa" is an article, not an amount).
+ */
+export function findNumberWords(text: string): number | undefined {
+  const words = normalizeText(text).split(" ");
+  let best: number | undefined;
+  let run: string[] = [];
+  const close = () => {
+    while (run.at(-1) === "e") run.pop();
+    const n = run.length > 0 ? parseNumberWords(run.join(" ")) : undefined;
+    if (n !== undefined && n >= 10 && (best === undefined || n > best)) best = n;
+    run = [];
+  };
+  for (const w of words) {
+    const isNumber = w in UNITS || w in SCALES || (w === "e" && run.length > 0);
+    if (isNumber && !/^\d/.test(w)) run.push(w);
+    else close();
+  }
+  close();
+  return best;
+}

@@ -195,13 +195,16 @@ function accepts(
   if (states.some((s) => s.i === c.j)) return true;
   const prev = tokens[c.i - 1];
   const weak = prev !== undefined && (WEAK_CUES.has(prev.norm) || prev.text === "é");
+  // "vocês da Aurora", "o pessoal da Serra": with an article a single word is a name or a thing;
+  // a town is "de Aurora", "em Aurora" (nicknames such as "do Rio" and longer names excepted).
+  const article = prev !== undefined && ["do", "da", "no", "na"].includes(prev.norm);
   const capital = isCapitalized(tokens, c.i);
   const multiWord = c.j - c.i > 1;
   if (g.nicknames.has(c.key)) return weak || capital;
   if (multiWord) return weak || (capital && isCapitalized(tokens, c.j - 1));
   // "Maria, de recife": a preposition opening its own clause introduces a place.
   const opensClause = prev !== undefined && (prev.sep !== "" || c.i === 1);
-  return weak && (capital || prev?.norm === "em" || opensClause);
+  return weak && !article && (capital || prev?.norm === "em" || opensClause);
 }
 
 /** A name typed with a small typo, where the message says a place comes: an answer or after a strong cue. */
