@@ -219,7 +219,9 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
       readAgentState(loaded.definition, conversation.state).updatedAt === null &&
       opening?.text &&
       detectIntent(opening.text) === "question" &&
-      !statesFacts(loaded.definition, opening.text, deps.now(), { cities: citiesOf(loaded.definition, deps.agents) })
+      !statesFacts(loaded.definition, opening.text, deps.now(), {
+        cities: citiesOf(loaded.definition, deps.agents),
+      })
     )
       loaded = questionAgent;
     // Live plans replace the agent's own table for this turn when the plans service answers.

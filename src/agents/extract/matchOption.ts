@@ -17,7 +17,7 @@ export function matchOption(text: string, options: readonly Option[]): string | 
   if (exact) return exact.id;
   const padded = ` ${said} `;
   const mentioned = (n: string) => n.length > 0 && padded.includes(` ${n} `);
-  const denied = (n: string) => new RegExp(String.raw` nao (?:e |eh |uma? |pra |para )?${n} `).test(padded);
+  const denied = (n: string) => new RegExp(` nao (?:e |eh |uma? |pra |para )?${n} `).test(padded);
   const hits = options.filter(
     (o) => names(o).some(mentioned) && !names(o).some((n) => n.length > 0 && denied(n)),
   );

@@ -131,7 +131,7 @@ function stateAt(tokens: readonly Token[], i: number): StateMention | undefined 
     if (uf && !(uf === "PA" && !/á/i.test(words[0]?.text ?? ""))) return { i, j: i + len, uf };
   }
   const t = tokens[i];
-  if (!t || t.norm.length !== 2) return undefined;
+  if (t?.norm.length !== 2) return undefined;
   const code = t.norm.toUpperCase();
   if (!(code in UFS)) return undefined;
   const typedAsCode = t.text === code && !shouting(tokens);
@@ -224,7 +224,7 @@ function fuzzyCity(
   for (const i of starts) {
     for (let len = 1; len <= 4; len++) {
       const words = tokens.slice(i, i + len);
-      if (words.length < len || words.some((t, k) => stateAt.has(i + k))) break;
+      if (words.length < len || words.some((_t, k) => stateAt.has(i + k))) break;
       if (words.slice(1).some((t) => t.sep !== "" && t.sep !== "-")) break;
       const found = closest(words.map((t) => t.norm).join(" "), g);
       if (found) return { i, j: i + len, key: found, places: g.byKey.get(found) ?? [] };

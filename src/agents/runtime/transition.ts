@@ -189,7 +189,7 @@ export function transition(
   const reading = readMessage(def, s, text, asked?.slot, ctx);
   if (asked) {
     const spec = def.slots[asked.slot];
-    const value = extractSlot(spec, asked.slot, text, event.messageType, s, def, reading);
+    const value = extractSlot(spec, text, event.messageType, s, def, reading);
     if (value !== undefined && acceptsValue(spec, value)) {
       setSlot(s, asked.slot, value);
       filled.push(asked.slot);
@@ -199,7 +199,7 @@ export function transition(
     if (!spec.listen || slot === asked?.slot || filled.includes(slot)) continue;
     const known = s.slots[slot] !== undefined && !s.inferred.includes(slot);
     if (known && !correcting) continue;
-    const value = listenSlot(spec, slot, text, event.messageType, correcting, s, def, reading);
+    const value = listenSlot(spec, text, event.messageType, correcting, s, def, reading);
     if (value !== undefined && acceptsValue(spec, value) && value !== s.slots[slot]) {
       setSlot(s, slot, value);
       filled.push(slot);
@@ -427,7 +427,7 @@ function settle(
   def: AgentDefinition,
   s: AgentState,
   effects: Effect[],
-  ctx: TransitionContext,
+  _ctx: TransitionContext,
   entering: boolean,
   changed: boolean,
 ): { state: AgentState; effects: Effect[] } {
@@ -578,7 +578,6 @@ export function markPosed(s: AgentState, slot: string): AgentState {
 /** Reads the asked slot from an answer. */
 function extractSlot(
   spec: SlotSpec | undefined,
-  slot: string,
   text: string,
   messageType: string | undefined,
   s: AgentState,
@@ -619,7 +618,6 @@ function extractSlot(
  */
 function listenSlot(
   spec: SlotSpec,
-  slot: string,
   text: string,
   messageType: string | undefined,
   correcting: boolean,
@@ -636,7 +634,7 @@ function listenSlot(
   if (spec.type === "yes_no") return holderAnswer(spec, text);
   // Plain numbers and free text are too ambiguous to read from an answer to another question.
   if (!LISTENABLE.has(spec.type)) return undefined;
-  return extractSlot(spec, slot, text, messageType, s, def, reading);
+  return extractSlot(spec, text, messageType, s, def, reading);
 }
 
 const LISTENABLE = new Set(["city", "distributor", "choice", "email", "media"]);
