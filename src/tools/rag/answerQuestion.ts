@@ -108,7 +108,7 @@ export async function answerQuestion(deps: AnswerDeps, question: string): Promis
  */
 export function passageAnswer(best: Passage[], partial = false): FaqAnswer {
   // Two questions on one page get the sentences of each; the same sentences once.
-  const texts = [...new Set(best.map((p) => p.excerpt || trimPassage(p.text)))];
+  const texts = [...new Set(best.map((p) => p.section || p.excerpt || trimPassage(p.text)))];
   const pages = [...new Map(best.map((p) => [p.pageId, p])).values()];
   if (partial) texts.push(PARTIAL_NOTE);
   return {

@@ -20,6 +20,8 @@ export type Passage = {
   score: number;
   /** The page's sentences that answer the question, with their neighbours, WhatsApp-sized. */
   excerpt: string;
+  /** The degraded-mode answer: the section(s) of those sentences, whole when they fit WhatsApp size. */
+  section: string;
 };
 
 /** What one question of the message found, and the evidence the "não sei" decision weighs. */
@@ -184,6 +186,7 @@ function passageOf(
     text: chunk?.body ?? "",
     score: Math.round(relevance(hit?.raw ?? 0) * 1000) / 1000,
     excerpt: excerpt.text,
+    section: excerpt.section,
   };
 }
 

@@ -10,6 +10,12 @@ export const EXCERPT_CHARS = 480;
 
 /** What a sentence without a number keeps of its score when the question asks for a figure. */
 const FIGURELESS = 0.5;
+/** The most a section answer holds: a WhatsApp message read without much scrolling. */
+export const SECTION_CHARS = 900;
+/** A table row is quoted when it matches this share of the best row. */
+const ROW_SHARE = 0.5;
+/** Another section comes too when its best sentence scores this share of the best one. */
+const SECOND_SECTION = 0.6;
 /** A sentence brings the next one of its paragraph when both fit in this much. */
 const NEIGHBOURS_CHARS = 220;
 /** Lists up to this many items are quoted whole when one item matches. */
@@ -43,9 +49,9 @@ export function selectSentences(
   pageId: string,
   groups: QueryGroup[],
   wantsFigure = false,
-): { text: string; heading?: string } {
+): { text: string; section: string; heading?: string } {
   const page = index.pages.get(pageId);
-  if (!page) return { text: "" };
+  if (!page) return { text: "", section: "" };
   const units = unitsOf(page.chunks.flatMap((i) => (index.chunks[i] ? [index.chunks[i]] : [])));
   const weightOf = (text: string) => matchScore(text, groups, index);
   // A sentence is also about its section's heading ("O percentual muda depois?"), at a lower
@@ -62,7 +68,7 @@ export function selectSentences(
   });
   const ranked = scored.filter((x) => x.s > 0).sort((a, b) => b.s - a.s || a.i - b.i);
   const top = ranked[0];
-  if (!top) return { text: "" };
+  if (!top) return { text: "", section: "" };
   const chosen = new Set<number>();
   const withNeighbours = (i: number) => {
     const u = units[i];
@@ -92,8 +98,81 @@ export function selectSentences(
       withNeighbours(other.i);
   const heading = units[top.i]?.heading;
   const text = render(units, chosen, groups, index);
-  const prefix = heading && heading !== page.title ? `*${heading}*\n` : "";
-  return { text: cut(`${prefix}${text}`), ...(heading ? { heading } : {}) };
+  const titled = (h: string | undefined, body: string) =>
+    h && h !== page.title && body ? `*${h}*\n${body}` : body;
+  const section = sectionAnswer(units, scored, chosen, top.i, groups, index, titled);
+  return { text: cut(titled(heading, text)), section, ...(heading ? { heading } : {}) };
+}
+
+/**
+ * The degraded answer a customer reads: the whole section of the best sentence (its heading's
+ * paragraphs and lists, as the operator wrote them) rather than a few picked sentences, which miss
+ * the sentence after the one that matched as often as not. Table rows stay filtered to the asked
+ * ones. A section too long keeps the picked sentences and the units nearest them; a second section
+ * whose own best sentence matches nearly as well comes too when it fits.
+ */
+function sectionAnswer(
+  units: Unit[],
+  scored: { i: number; s: number }[],
+  chosen: Set<number>,
+  topIndex: number,
+  groups: QueryGroup[],
+  index: SearchIndex,
+  titled: (heading: string | undefined, body: string) => string,
+): string {
+  const score = (i: number) => scored[i]?.s ?? 0;
+  const sectionOf = (i: number) => {
+    const heading = units[i]?.heading;
+    const members = [...units.keys()].filter((j) => units[j]?.heading === heading);
+    // Only the asked rows of a table: a whole price table buries the one the customer needs.
+    const rows = members.filter((j) => units[j]?.cells);
+    const bestRow = Math.max(0, ...rows.map(score));
+    return members.filter((j) => !units[j]?.cells || bestRow === 0 || score(j) >= ROW_SHARE * bestRow);
+  };
+  const build = (parts: Set<number>[]) =>
+    parts
+      .map((set) => {
+        const first = Math.min(...set);
+        return titled(units[first]?.heading, render(units, set, groups, index));
+      })
+      .join("\n\n");
+  const main = fitted(sectionOf(topIndex), chosen, topIndex, (set) => build([set]));
+  const parts = [main];
+  const bestScore = score(topIndex);
+  const seen = new Set([units[topIndex]?.heading]);
+  for (const other of [...scored].sort((a, b) => b.s - a.s).slice(1, 6)) {
+    const heading = units[other.i]?.heading;
+    if (other.s < SECOND_SECTION * bestScore || seen.has(heading)) continue;
+    seen.add(heading);
+    const candidate = new Set(sectionOf(other.i));
+    if (build([...parts, candidate]).length <= SECTION_CHARS) parts.push(candidate);
+  }
+  // Page order, as the operator wrote it.
+  parts.sort((a, b) => Math.min(...a) - Math.min(...b));
+  return build(parts);
+}
+
+/**
+ * The section's units that fit in SECTION_CHARS: the picked sentences first, then the others by
+ * distance from the best one, shown in page order.
+ */
+function fitted(
+  members: number[],
+  chosen: Set<number>,
+  topIndex: number,
+  render: (set: Set<number>) => string,
+): Set<number> {
+  const length = (set: Set<number>) => render(set).length;
+  const whole = new Set(members);
+  if (length(whole) <= SECTION_CHARS) return whole;
+  const kept = new Set([...chosen].filter((i) => whole.has(i)));
+  if (kept.size === 0) kept.add(topIndex);
+  const rest = members.filter((i) => !kept.has(i)).sort((a, b) => Math.abs(a - topIndex) - Math.abs(b - topIndex));
+  for (const i of rest) {
+    const next = new Set([...kept, i]);
+    if (length(next) <= SECTION_CHARS) kept.add(i);
+  }
+  return kept;
 }
 
 /** idf-weighted share of the question's words a text holds. */
@@ -116,8 +195,12 @@ function unitsOf(chunks: { heading: string; body: string }[]): Unit[] {
     for (const line of chunk.body.split("\n")) {
       const trimmed = line.trim();
       if (!trimmed) {
-        // A list often follows its lead-in ("…alguns valores:") after a blank line.
-        if (leadIn === undefined) block++;
+        // A list often follows its lead-in ("…alguns valores:") after a blank line; after the
+        // list's last item, a blank line starts a new paragraph.
+        if (leadIn === undefined || units.at(-1)?.item) {
+          block++;
+          leadIn = undefined;
+        }
         header = undefined;
         continue;
       }
