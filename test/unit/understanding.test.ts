@@ -220,3 +220,11 @@ test("an opening question that states facts starts the qualification; a plain on
   assert.equal(statesFacts(lead, "Tenho uma padaria em Caruaru, vcs atendem?", NOW, ctx), true);
   assert.equal(statesFacts(lead, "como funciona a assinatura?", NOW, ctx), false);
 });
+
+test("a place we cannot find gets a specific question, not a missed answer", () => {
+  assert.equal(readPlace("sou de Shangrilá", g).unplaced, true);
+  assert.equal(readPlace("moro em casa própria", g).unplaced, undefined, "no capital: not a place name");
+  const r = talk(["Oi", "moro em Macondo"]);
+  assert.deepEqual(r.prompts, ["lead.ask_city_again"]);
+  assert.equal(r.state.misses, 0);
+});

@@ -14,6 +14,8 @@ export type PlaceReading = {
   statedUf?: string;
   /** Two different cities in one message: neither is taken (the agent asks). */
   conflicting?: boolean;
+  /** "moro em Xiquexiquelândia": the message says where, but no municipality is called that. */
+  unplaced?: boolean;
 };
 
 export type ReadPlaceOptions = {
@@ -61,8 +63,13 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
   const stated = uf ? { statedUf: uf } : {};
   if (keys.size > 1) return { conflicting: true, ...stated };
   const mention = accepted[0];
-  if (!mention) return stated;
+  if (!mention) return uf || !namesUnknownPlace(tokens) ? stated : { unplaced: true };
   return { ...resolve(mention.places, uf ?? opts.knownUf), ...stated };
+}
+
+/** A strong cue followed by a capitalised word we do not know: "sou de Pasárgada". */
+function namesUnknownPlace(tokens: readonly Token[]): boolean {
+  return tokens.some((t, i) => i > 0 && isCapitalized(tokens, i) && cuedBy(tokens, i, STRONG_CUES));
 }
 
 /** Picks the municipality among those of the name: by the state said, else the only one. */

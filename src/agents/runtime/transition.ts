@@ -226,6 +226,13 @@ export function transition(
       }
       return { state: s, effects };
     }
+    const cityAsk = unplacedCity(def, s, reading.place, asked);
+    if (cityAsk) {
+      // A place we could not find while another question was on the table: say so and ask for
+      // the city and state; the question on the table is not counted as missed.
+      effects.push(askEffect(def, s, cityAsk, true));
+      return { state: s, effects };
+    }
     if (asked && !asked.optional) {
       s = { ...s, misses: s.misses + 1 };
       if (s.misses >= def.max_misses && def.handoff_state)
@@ -568,6 +575,19 @@ function readDistributor(text: string, def: AgentDefinition, s: AgentState): str
   // "Energisa" in MG is not the operator's Energisa MT: stored as the customer said it.
   if (known && operator && uf && operator.uf !== uf) return known.name;
   return operator?.name;
+}
+
+/** The city question to put when the message named a place we do not know (and the city is open). */
+function unplacedCity(
+  def: AgentDefinition,
+  s: AgentState,
+  place: PlaceReading,
+  asked: AskDefinition | undefined,
+): AskDefinition | undefined {
+  if (!place.unplaced) return undefined;
+  const slot = Object.keys(def.slots).find((k) => def.slots[k]?.type === "city");
+  if (!slot || s.slots[slot] !== undefined || asked?.slot === slot) return undefined;
+  return def.states[s.state]?.ask.find((a) => a.slot === slot);
 }
 
 /** The state after putting this question to the customer. */
