@@ -33,7 +33,7 @@ export function buildQuery(text: string, index: SearchIndex, weight = 1): QueryG
     const terms = new Map<string, number>();
     const add = (key: string, w: number) => terms.set(key, Math.max(terms.get(key) ?? 0, w));
     const known = index.vocabulary.get(folded);
-    const stems = known ? known.stems : closestStems(folded, index);
+    const stems = known ? known.stems : inflectedStems(folded, index) || closestStems(folded, index);
     const w0 = known ? 1 : CORRECTED;
     for (const t of termsOfWord(word, index.stems)) add(t, t.startsWith("p:") ? PREFIX : 1);
     for (const stem of stems) {
@@ -46,6 +46,27 @@ export function buildQuery(text: string, index: SearchIndex, weight = 1): QueryG
     groups.push({ word, weight, terms: list, known: list.some((t) => t.key.startsWith("s:")) });
   }
   return groups;
+}
+
+/** Verb and noun endings, longest first: what Portuguese adds to a stem ("pag-o", "mand-ar"). */
+const ENDINGS =
+  "amentos imentos amento imento acoes ando endo indo aram eram iram avam ados adas idos idas ado ada ido ida ar er ir uei ei ou am em as es os a e o s".split(
+    " ",
+  );
+
+/**
+ * The stem of an inflection the pages never use ("pago" when they say "paga" and "pagar"; "mandar"
+ * when only the synonym list has it): the word less an ending, when that is a stem the index knows.
+ * The stemmer only ran on the pages' own words, so without this such a word would count as foreign.
+ */
+export function inflectedStems(folded: string, index: SearchIndex): string[] | undefined {
+  if (/\d/.test(folded)) return undefined;
+  for (const ending of ENDINGS) {
+    const stem = folded.slice(0, -ending.length);
+    if (!folded.endsWith(ending) || stem.length < 3) continue;
+    if (index.chunkDf.has(`s:${stem}`) || index.synonyms.has(stem)) return [stem];
+  }
+  return undefined;
 }
 
 /** The stems of the closest page word, for a word the pages never use (typos). */

@@ -167,7 +167,9 @@ function fitted(
   if (length(whole) <= SECTION_CHARS) return whole;
   const kept = new Set([...chosen].filter((i) => whole.has(i)));
   if (kept.size === 0) kept.add(topIndex);
-  const rest = members.filter((i) => !kept.has(i)).sort((a, b) => Math.abs(a - topIndex) - Math.abs(b - topIndex));
+  const rest = members
+    .filter((i) => !kept.has(i))
+    .sort((a, b) => Math.abs(a - topIndex) - Math.abs(b - topIndex));
   for (const i of rest) {
     const next = new Set([...kept, i]);
     if (length(next) <= SECTION_CHARS) kept.add(i);
