@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { answerQuestion } from "../../src/tools/rag/answerQuestion.ts";
 import { buildQuery, inflectedStems } from "../../src/tools/rag/buildQuery.ts";
 import { buildSearchIndex } from "../../src/tools/rag/buildSearchIndex.ts";
+import type { KnowledgeBase, Passage, Retrieval } from "../../src/tools/rag/createKnowledgeBase.ts";
 import { SECTION_CHARS, selectSentences } from "../../src/tools/rag/selectSentences.ts";
 
 // An invented pet-shop base; stems are the folded words cut to 5 letters (PostgreSQL gives real
@@ -70,6 +72,50 @@ describe("section answers (degraded mode)", () => {
     const text = answer("os produtos são hipoalergênicos?");
     assert.ok(text.length <= SECTION_CHARS, `${text.length}`);
     assert.match(text, /hipoalergênicos\.$/);
+  });
+});
+
+describe("a second section", () => {
+  test("a section that matches nearly as well comes too, under its own heading, in page order", () => {
+    const text = answer("qual o preço do banho e quando entregam o pet?");
+    assert.match(text, /\*Preços\*[\s\S]*\n\n\*Depois do banho\*\nEntregamos o pet/);
+  });
+});
+
+describe("two pages tied for the question", () => {
+  const passage = (pageId: string, excerpt: string): Passage => ({
+    pageId,
+    title: pageId,
+    heading: pageId,
+    text: excerpt,
+    score: 0.6,
+    excerpt,
+    section: `${excerpt} E mais.`,
+  });
+  const kbWith = (margin: number): KnowledgeBase => {
+    const passages = [passage("a", "Resposta A."), passage("b", "Resposta B.")];
+    const evidence = { best: 8, margin, coverage: 1, unknown: [], words: 2 };
+    const retrieval: Retrieval = {
+      passages,
+      ms: 1,
+      mode: "keyword",
+      questions: [{ text: "pergunta sobre isso?", passages, evidence }],
+    };
+    return { search: async () => retrieval, pages: () => 2, refresh: async () => {} };
+  };
+  test("a near tie quotes the runner-up's answering sentences after the first page's section", async () => {
+    const a = await answerQuestion({ kb: kbWith(1.01) }, "pergunta sobre isso?");
+    assert.equal(a.kind, "answer");
+    if (a.kind !== "answer") return;
+    assert.equal(a.text, "Resposta A. E mais.\n\nResposta B.");
+    assert.deepEqual(
+      a.sources.map((x) => x.id),
+      ["a", "b"],
+    );
+  });
+  test("a clear winner is quoted alone", async () => {
+    const a = await answerQuestion({ kb: kbWith(1.5) }, "pergunta sobre isso?");
+    assert.equal(a.kind === "answer" && a.text, "Resposta A. E mais.");
   });
 });
 

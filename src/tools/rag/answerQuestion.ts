@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ChatMessage, LlmClient, LlmTool, Usage } from "../llm/createLlmClient.ts";
 import { isGrounded } from "./checkGrounding.ts";
-import type { KnowledgeBase, Passage } from "./createKnowledgeBase.ts";
+import type { KnowledgeBase, Passage, QuestionResult } from "./createKnowledgeBase.ts";
 import { type DontKnowReason, decideDontKnow } from "./decideDontKnow.ts";
 import { detectInjection } from "./detectInjection.ts";
 import { needsClarification } from "./needsClarification.ts";
@@ -37,6 +37,8 @@ const PARTIAL_NOTE =
   "Sobre a outra pergunta, não sei responder com certeza: uma pessoa da equipe pode te ajudar.";
 /** How far below a question's best page (relevance 0..1) another page may be and still be shown to the LLM. */
 const CLOSE_SCORE = 0.05;
+/** Best page over the second (raw scores) below which the two are a tie. */
+const TIED = 1.03;
 /** Passages the LLM sees: the best one per page, a few pages. */
 const LLM_PASSAGES = 4;
 
@@ -83,7 +85,7 @@ export async function answerQuestion(deps: AnswerDeps, question: string): Promis
   const first = { ...lead, best: lead.best };
   const fallback = () =>
     passageAnswer(
-      answered.map((a) => a.best),
+      answered.flatMap((a) => [a.best, ...tiedRunnerUp(a.question)]),
       answered.length < decided.length,
     );
   if (!deps.llm || !deps.instruction) return fallback();
@@ -99,6 +101,17 @@ export async function answerQuestion(deps: AnswerDeps, question: string): Promis
   const used = passages.filter((p) => llm.sourceIds.includes(p.pageId));
   const sources = (used.length > 0 ? used : [first.best]).map((p) => ({ id: p.pageId, title: p.title }));
   return { kind: "answer", mode: "llm", text: llm.text.trim(), sources };
+}
+
+/**
+ * The second page when it matches the question as well as the first (best over second raw score
+ * below TIED): which of the two answers is a coin toss, so the customer reads both, the second as
+ * its few answering sentences.
+ */
+function tiedRunnerUp(question: QuestionResult): Passage[] {
+  const second = question.passages[1];
+  if (!second?.excerpt || question.evidence.margin >= TIED) return [];
+  return [{ ...second, section: second.excerpt }];
 }
 
 /**

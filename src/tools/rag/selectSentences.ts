@@ -12,6 +12,8 @@ export const EXCERPT_CHARS = 480;
 const FIGURELESS = 0.5;
 /** The most a section answer holds: a WhatsApp message read without much scrolling. */
 export const SECTION_CHARS = 900;
+/** The most of the budget a second section takes when the two do not fit whole. */
+const SECOND_SHARE = 1 / 3;
 /** A table row is quoted when it matches this share of the best row. */
 const ROW_SHARE = 0.5;
 /** Another section comes too when its best sentence scores this share of the best one. */
@@ -136,35 +138,42 @@ function sectionAnswer(
         return titled(units[first]?.heading, render(units, set, groups, index));
       })
       .join("\n\n");
-  const main = fitted(sectionOf(topIndex), chosen, topIndex, (set) => build([set]));
-  const parts = [main];
+  const one = (set: Set<number>) => build([set]);
+  const main = sectionOf(topIndex);
   const bestScore = score(topIndex);
-  const seen = new Set([units[topIndex]?.heading]);
-  for (const other of [...scored].sort((a, b) => b.s - a.s).slice(1, 6)) {
-    const heading = units[other.i]?.heading;
-    if (other.s < SECOND_SECTION * bestScore || seen.has(heading)) continue;
-    seen.add(heading);
-    const candidate = new Set(sectionOf(other.i));
-    if (build([...parts, candidate]).length <= SECTION_CHARS) parts.push(candidate);
-  }
+  const heading = units[topIndex]?.heading;
+  const second = [...scored]
+    .sort((a, b) => b.s - a.s)
+    .find((o) => o.s > 0 && o.s >= SECOND_SECTION * bestScore && units[o.i]?.heading !== heading);
+  const alone = () => build([fitted(main, chosen, topIndex, SECTION_CHARS, one)]);
+  if (!second) return alone();
+  const other = sectionOf(second.i);
   // Page order, as the operator wrote it.
-  parts.sort((a, b) => Math.min(...a) - Math.min(...b));
-  return build(parts);
+  const both = (a: Set<number>, b: Set<number>) => build(Math.min(...a) < Math.min(...b) ? [a, b] : [b, a]);
+  const whole = both(new Set(main), new Set(other));
+  if (whole.length <= SECTION_CHARS) return whole;
+  // Both do not fit whole: the second section shrinks to its matching sentence and what is near it,
+  // the first keeps the rest of the room.
+  const small = fitted(other, new Set([second.i]), second.i, SECOND_SHARE * SECTION_CHARS, one);
+  const room = SECTION_CHARS - one(small).length - 2;
+  const text = both(fitted(main, chosen, topIndex, room, one), small);
+  return text.length <= SECTION_CHARS ? text : alone();
 }
 
 /**
- * The section's units that fit in SECTION_CHARS: the picked sentences first, then the others by
+ * The section's units that fit in `budget` characters: the picked sentences first, then the others by
  * distance from the best one, shown in page order.
  */
 function fitted(
   members: number[],
   chosen: Set<number>,
   topIndex: number,
+  budget: number,
   render: (set: Set<number>) => string,
 ): Set<number> {
   const length = (set: Set<number>) => render(set).length;
   const whole = new Set(members);
-  if (length(whole) <= SECTION_CHARS) return whole;
+  if (length(whole) <= budget) return whole;
   const kept = new Set([...chosen].filter((i) => whole.has(i)));
   if (kept.size === 0) kept.add(topIndex);
   const rest = members
@@ -172,7 +181,7 @@ function fitted(
     .sort((a, b) => Math.abs(a - topIndex) - Math.abs(b - topIndex));
   for (const i of rest) {
     const next = new Set([...kept, i]);
-    if (length(next) <= SECTION_CHARS) kept.add(i);
+    if (length(next) <= budget) kept.add(i);
   }
   return kept;
 }
