@@ -133,10 +133,14 @@ export function passageAnswer(best: Passage[], partial = false): FaqAnswer {
 }
 
 /**
- * What the LLM reads of a page: the sentences that answer (with their neighbours), else the best
- * section. Less text to misread, and the grounding check compares with exactly this.
+ * What the LLM reads of a page: the section(s) the degraded answer would quote, each under its
+ * heading (picked sentences alone run sentences of different sections together), else the best
+ * chunk. The grounding check compares with exactly this.
  */
-const passageText = (p: Passage) => (p.excerpt ? p.excerpt.replace(/^\*[^*\n]+\*\n/, "") : p.text);
+const passageText = (p: Passage) => {
+  const text = p.section || p.excerpt;
+  return text ? text.replace(/^\*[^*\n]+\*\n/, "") : p.text;
+};
 const sourceText = (p: Passage) => `${p.title}\n${p.heading}\n${passageText(p)}`;
 
 async function askLlm(
