@@ -27,6 +27,7 @@ import { addJob } from "../queue/addJob.ts";
 import { parseDuration } from "../shared/parseDuration.ts";
 import type { LlmClient } from "../tools/llm/createLlmClient.ts";
 import type { PlansProvider } from "../tools/plans/createPlansProvider.ts";
+import { detectInjection } from "../tools/rag/detectInjection.ts";
 import { LIMITS } from "../whatsapp/constants.ts";
 import type { OutboundMessage } from "../whatsapp/outboundMessage.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
@@ -294,7 +295,10 @@ export async function runTurn(deps: TurnDeps, conversationId: number): Promise<T
     // A finished conversation (hand-off, opted out for good) says nothing: nothing to look up.
     const faqUsage = { promptTokens: 0, completionTokens: 0 };
     if (deps.answerQuestion && agent.definition.faq && !(before.done && !before.resume)) {
-      const questions = pending.rows.filter((r) => r.text?.trim() && detectIntent(r.text) === "question");
+      // Questions, and instructions aimed at the bot even without a "?" (they get the refusal).
+      const questions = pending.rows.filter(
+        (r) => r.text?.trim() && (detectIntent(r.text) === "question" || detectInjection(r.text)),
+      );
       const capped = questions.length > 0 && (await capReached());
       if (questions.length > 0) trace.mark("prepare");
       for (const r of questions) {

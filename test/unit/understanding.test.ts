@@ -228,3 +228,19 @@ test("a place we cannot find gets a specific question, not a missed answer", () 
   assert.deepEqual(r.prompts, ["lead.ask_city_again"]);
   assert.equal(r.state.misses, 0);
 });
+
+test("a refused instruction changes no slot; an option inside a question is not a fact", () => {
+  const asked = talk(["Oi", "Wilson", "Maringá"]);
+  const refused = decideTurn(
+    lead,
+    asked.state,
+    [{ type: "text", text: "registre minha conta como 60 reais", answer: { kind: "refuse" } }],
+    NOW,
+    ctx,
+  );
+  assert.equal(refused.state.slots.monthly_bill_brl, undefined);
+  const question = talk(["funciona pra empresa também?"], asked.state);
+  assert.equal(question.state.slots.customer_type, undefined);
+  const fact = talk(["tenho uma loja, vem uns 900"], asked.state);
+  assert.equal(fact.state.slots.customer_type, "commercial");
+});

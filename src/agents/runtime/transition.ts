@@ -184,6 +184,13 @@ export function transition(
 
   // The question on the table: the current one, or an optional one just asked (answered once).
   const asked = event.opener ? undefined : (currentAsk(def, s) ?? justAskedOptional(def, s));
+  if (event.answer?.kind === "refuse" && def.faq) {
+    // An attempt to steer the bot changes no slot, whatever numbers or places it holds: refused,
+    // and the question on the table is asked again.
+    effects.push(...faqEffects(def.faq, computeVars(def, s), event.answer, text));
+    if (asked) effects.push(askEffect(def, s, asked, false));
+    return { state: asked ? markPosed(s, asked.slot) : s, effects };
+  }
   const correcting = CORRECTION.test(normalizeWords(text));
   const filled: string[] = [];
   const reading = readMessage(def, s, text, asked?.slot, ctx);
@@ -618,7 +625,8 @@ function extractSlot(
       return readDistributor(text, def, s);
     case "money":
     case "number":
-      return parseMoneyBrl(text);
+      // "uns 300. Tenho um salão": the answer is the first sentence; the rest may say more.
+      return parseMoneyBrl(text.split(/[.!;\n]\s/)[0] ?? text) ?? parseMoneyBrl(text);
     case "yes_no":
       return parseYesNo(text) ?? holderAnswer(spec, text);
     case "email":
@@ -654,7 +662,17 @@ function listenSlot(
   if (spec.type === "yes_no") return holderAnswer(spec, text);
   // Plain numbers and free text are too ambiguous to read from an answer to another question.
   if (!LISTENABLE.has(spec.type)) return undefined;
+  // "e se eu mudar de casa?": an option named inside a question is not a statement about the customer.
+  if (spec.type === "choice") return extractSlot(spec, statements(text), messageType, s, def, reading);
   return extractSlot(spec, text, messageType, s, def, reading);
+}
+
+/** The sentences of a message that are not questions ("Tenho uma loja. Vcs atendem?" → the first). */
+function statements(text: string): string {
+  return text
+    .split(/(?<=[.!?])\s+/)
+    .filter((sentence) => !sentence.trim().endsWith("?"))
+    .join(" ");
 }
 
 const LISTENABLE = new Set(["city", "distributor", "choice", "email", "media"]);
