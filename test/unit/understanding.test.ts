@@ -244,3 +244,14 @@ test("a refused instruction changes no slot; an option inside a question is not 
   const fact = talk(["tenho uma loja, vem uns 900"], asked.state);
   assert.equal(fact.state.slots.customer_type, "commercial");
 });
+
+test("the Federal District is Brasília; more ways to give a name, to correct and to say it is mine", () => {
+  assert.equal(city("moro no Guará, DF"), "Brasília");
+  assert.equal(extractName("prazer, Heitor"), "Heitor");
+  assert.equal(findStatedName("pode chamar de Tião")?.name, "Tião");
+  const corrected = talk(["Oi", "Élcio", "Londrina", "320", "na real é 420"]);
+  assert.equal(corrected.state.slots.monthly_bill_brl, 420);
+  const optedOut = talk(["Oi", "Élcio", "parar"]);
+  assert.equal(optedOut.state.state, "opted_out");
+  assert.deepEqual(talk(["tudo bem então, tchau"], optedOut.state).prompts, [], "an acknowledgement");
+});

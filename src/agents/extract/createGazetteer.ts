@@ -17,6 +17,8 @@ export type Gazetteer = {
   nicknames: ReadonlySet<string>;
   /** Keys grouped by word count and first letter, for names typed with a typo. */
   byShape: ReadonlyMap<string, readonly string[]>;
+  /** States with a single municipality (DF: Brasília): naming the state names the city. */
+  onlyCity: ReadonlyMap<string, Place>;
   /** Every leading run of words of a key ("vitoria", "vitoria da"): a scan stops when none fits. */
   prefixes: ReadonlySet<string>;
   maxWords: number;
@@ -84,5 +86,10 @@ export function createGazetteer(all: readonly Municipality[], cities: readonly C
     for (let n = 1; n <= words.length; n++) prefixes.add(words.slice(0, n).join(" "));
   }
   const maxWords = Math.max(...[...byKey.keys()].map((k) => k.split(" ").length));
-  return { byKey, nicknames, byShape, prefixes, maxWords };
+  const perUf = new Map<string, Place[]>();
+  for (const m of all) perUf.set(m.uf, [...(perUf.get(m.uf) ?? []), { name: m.name, uf: m.uf }]);
+  const onlyCity = new Map(
+    [...perUf].flatMap(([uf, list]) => (list.length === 1 && list[0] ? [[uf, list[0]]] : [])),
+  );
+  return { byKey, nicknames, byShape, onlyCity, prefixes, maxWords };
 }

@@ -19,6 +19,9 @@ const INTRODUCER_LIST: readonly { words: string; capital?: boolean }[] = [
   { words: "me chamo" },
   { words: "eu me chamo" },
   { words: "pode me chamar de" },
+  { words: "pode chamar de" },
+  { words: "me chama de" },
+  { words: "me chamam de" },
   { words: "podem me chamar de" },
   { words: "aqui e o" },
   { words: "aqui e a" },
@@ -65,6 +68,8 @@ const GREETINGS = new Set([
   "bem",
   "e",
   "ai",
+  "prazer",
+  "muito",
 ]);
 
 /**

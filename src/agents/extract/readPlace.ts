@@ -62,7 +62,12 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
   const keys = new Set(accepted.map((c) => c.places.map((p) => `${p.name}/${p.uf}`).join("|")));
   const stated = uf ? { statedUf: uf } : {};
   if (keys.size > 1) return { conflicting: true, ...stated };
-  const mention = accepted[0];
+  // A name with a state it has no municipality in ("Guará, DF" is a district of Brasília, not
+  // Guará in SP): the state said wins, and the name is not taken as a city.
+  const mention = accepted.find((c) => !uf || c.places.some((p) => p.uf === uf));
+  // "Gama, DF", "moro no DF": the Federal District is one municipality, Brasília.
+  const only = uf ? g.onlyCity.get(uf) : undefined;
+  if (!mention && only) return { city: only, ...stated };
   if (!mention) return uf || !namesUnknownPlace(tokens) ? stated : { unplaced: true };
   return { ...resolve(mention.places, uf ?? opts.knownUf), ...stated };
 }

@@ -93,7 +93,7 @@ export function initialState(def: AgentDefinition): AgentState {
 
 /** "Na verdade é 600", "ah, errei, moro em Niterói", "não, é empresa": the customer corrects something said before. */
 const CORRECTION =
-  /\b(na verdade|errei|corrigindo|correcao|corrige|quer dizer|quis dizer|alias|me enganei|digitei errado|escrevi errado|falei errado)\b|^(nao|desculpa|opa|ops|oops|epa)\b|\d\s+e\s+nao\s+\d/;
+  /\b(na verdade|na real|pensando bem|errei|corrigindo|retificando|correcao|corrige|quer dizer|quis dizer|alias|me enganei|digitei errado|escrevi errado|falei errado|troquei)\b|^(nao|desculpa|opa|ops|oops|epa)\b|\d\s+e\s+nao\s+\d/;
 /** A money amount mentioned while another question was asked needs one of these words. */
 const MONEY_WORDS = /\b(r|reais|real|conto|contos|pila|conta|mes|mensal|luz)\b|\$/;
 
@@ -379,7 +379,7 @@ function nextOf(def: AgentDefinition, name: string, s: AgentState) {
 
 /** Words of an acknowledgement that needs no answer after an opt-out ("ok, obrigado", "tá bom"). */
 const ACK_WORDS = new Set(
-  "ok okay ta t blz beleza obrigado obrigada brigado obg vlw valeu certo entendi tudo bem bom de nada muito show top joia combinado".split(
+  "ok okay okk ta t blz beleza obrigado obrigada brigado obg vlw valeu certo entendi tudo bem bom de nada muito show top joia combinado entao tchau ate mais logo abraco abracos falou flw legal otimo perfeito tranquilo sim isso".split(
     " ",
   ),
 );
