@@ -255,3 +255,19 @@ test("the Federal District is Brasília; more ways to give a name, to correct an
   assert.equal(optedOut.state.state, "opted_out");
   assert.deepEqual(talk(["tudo bem então, tchau"], optedOut.state).prompts, [], "an acknowledgement");
 });
+
+test("in a first burst only the very first message is an opener", () => {
+  const r = decideTurn(
+    lead,
+    initialState(lead),
+    [
+      { type: "text", text: "Oi" },
+      { type: "text", text: "Ivone Saraiva" },
+    ],
+    NOW,
+    ctx,
+  );
+  assert.equal(r.state.slots.name, "Ivone Saraiva");
+  const alone = decideTurn(lead, initialState(lead), [{ type: "text", text: "Ivone Saraiva" }], NOW, ctx);
+  assert.equal(alone.state.slots.name, undefined, "an unprompted first message is not an answer");
+});

@@ -135,7 +135,9 @@ export function decideTurn(
   for (const m of answerable) {
     // A finished conversation only listens when it can resume (an opted-out customer writing again).
     if (state.done && !state.resume) break;
-    const step = transition(def, state, messageEvent(m, isNew), now, ctx);
+    // Only the very first message comes before any question; "Oi" then "Ana Souza" in one burst
+    // answers the greeting's question with the second.
+    const step = transition(def, state, messageEvent(m, isNew && m === answerable[0]), now, ctx);
     if (isNew && step.state.misses > state.misses && step.state.state === state.state) continue;
     state = step.state;
     take(step.effects);
