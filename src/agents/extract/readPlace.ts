@@ -74,7 +74,7 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
 
 /** A strong cue followed by a capitalised word we do not know: "sou de Pasárgada". */
 function namesUnknownPlace(tokens: readonly Token[]): boolean {
-  return tokens.some((t, i) => i > 0 && isCapitalized(tokens, i) && cuedBy(tokens, i, STRONG_CUES));
+  return tokens.some((_, i) => i > 0 && isCapitalized(tokens, i) && cuedBy(tokens, i, STRONG_CUES));
 }
 
 /** Picks the municipality among those of the name: by the state said, else the only one. */
