@@ -271,3 +271,14 @@ test("in a first burst only the very first message is an opener", () => {
   const alone = decideTurn(lead, initialState(lead), [{ type: "text", text: "Ivone Saraiva" }], NOW, ctx);
   assert.equal(alone.state.slots.name, undefined, "an unprompted first message is not an answer");
 });
+
+test("neighbourhoods, streets and parts of a capital resolve to what they state", () => {
+  assert.equal(
+    city("moro no bairro Boa Viagem, em Recife"),
+    "Recife",
+    "Boa Viagem (CE) is a neighbourhood here",
+  );
+  assert.equal(city("fico na rua Paraná, em Olinda"), "Olinda", "a street named after a state");
+  assert.equal(city("moro na zona leste de SP"), "São Paulo");
+  assert.equal(city("Moro em Copacabana, no Rio"), "Rio de Janeiro");
+});

@@ -87,8 +87,23 @@ export const STATE_ONLY_CUES: readonly string[] = [
   "estado da",
 ];
 
-/** "perto de Campinas", "do lado de Osasco": a city named as a landmark is not where the customer is. */
+/**
+ * "perto de Campinas", "do lado de Osasco", "bairro Boa Viagem", "rua Bahia": a name after these
+ * is a landmark, a neighbourhood or a street, not the customer's municipality.
+ */
 export const NEAR_CUES: readonly string[] = [
+  "bairro",
+  "bairro de",
+  "bairro do",
+  "bairro da",
+  "rua",
+  "avenida",
+  "av",
+  "condominio",
+  "residencial",
+  "vila",
+  "jardim",
+  "conjunto",
   "perto de",
   "perto do",
   "perto da",
@@ -102,4 +117,18 @@ export const NEAR_CUES: readonly string[] = [
   "vizinho de",
   "vizinha de",
   "vizinho a",
+];
+
+/** "zona norte de SP", "zona sul do Rio": parts of the capital named after its state. */
+export const CITY_PART_CUES: readonly string[] = [
+  "zona norte de",
+  "zona sul de",
+  "zona leste de",
+  "zona oeste de",
+  "zona norte do",
+  "zona sul do",
+  "zona leste do",
+  "zona oeste do",
+  "centro de",
+  "centro do",
 ];

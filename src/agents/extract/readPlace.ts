@@ -1,6 +1,13 @@
 import { COMMON_TWO_LETTER_WORDS, NAMESAKE_CAPITALS, STATE_KEYS, UFS } from "./brazilianStates.ts";
-import { type Gazetteer, type Place, shapeOf } from "./createGazetteer.ts";
-import { ANSWER_FILLER, NEAR_CUES, STATE_ONLY_CUES, STRONG_CUES, WEAK_CUES } from "./findPlaceWords.ts";
+import { type Gazetteer, type Place, placeKey, shapeOf } from "./createGazetteer.ts";
+import {
+  ANSWER_FILLER,
+  CITY_PART_CUES,
+  NEAR_CUES,
+  STATE_ONLY_CUES,
+  STRONG_CUES,
+  WEAK_CUES,
+} from "./findPlaceWords.ts";
 import { editDistance, typoBudget } from "./normalizeText.ts";
 import { isCapitalized, type Token, tokenize } from "./tokenize.ts";
 
@@ -104,8 +111,12 @@ function scan(tokens: readonly Token[], g: Gazetteer): { states: StateMention[];
         cityLen === stateLen &&
         NAMESAKE_CAPITALS.has(state.uf) &&
         !cuedBy(tokens, i, STATE_ONLY_CUES);
+      const capital = capitalNamedAfter(state.uf, g);
       if (namesake && city) cities.push(city);
-      else states.push(state);
+      else if (capital && cuedBy(tokens, i, CITY_PART_CUES))
+        // "zona norte de SP": the city of São Paulo, with its state.
+        cities.push({ i, j: state.j, key: placeKey(capital.name), places: [capital] });
+      else if (!cuedBy(tokens, i, NEAR_CUES)) states.push(state);
       i = state.j;
     } else i++;
   }
@@ -117,6 +128,12 @@ function scan(tokens: readonly Token[], g: Gazetteer): { states: StateMention[];
   }
   states.sort((a, b) => a.i - b.i);
   return { states, cities };
+}
+
+/** The capital that bears its state's name (São Paulo, Rio de Janeiro), if this state has one. */
+function capitalNamedAfter(uf: string, g: Gazetteer): Place | undefined {
+  if (!NAMESAKE_CAPITALS.has(uf)) return undefined;
+  return g.byKey.get(placeKey(UFS[uf] ?? ""))?.find((p) => p.uf === uf);
 }
 
 function cityAt(tokens: readonly Token[], i: number, g: Gazetteer): CityMention | undefined {
