@@ -282,3 +282,11 @@ test("neighbourhoods, streets and parts of a capital resolve to what they state"
   assert.equal(city("moro na zona leste de SP"), "São Paulo");
   assert.equal(city("Moro em Copacabana, no Rio"), "Rio de Janeiro");
 });
+
+test("short forms and typos in answers: the longest name that fits", () => {
+  assert.equal(city("S. José do Rio Pardo", true), "São José do Rio Pardo");
+  assert.equal(city("Pres. Epitácio", true), "Presidente Epitácio");
+  assert.equal(city("campos dos goitacazes", true), "Campos dos Goytacazes");
+  assert.equal(city("vitoria da conquist", true), "Vitória da Conquista", "not Vitória (ES)");
+  assert.equal(city("moro pertinho de Niterói"), undefined, "a landmark");
+});

@@ -27,11 +27,19 @@ export type Gazetteer = {
 /** The folded key of a name: "Santa Bárbara d'Oeste" → "santa barbara doeste"; "Sta." → "santa". */
 export function placeKey(name: string): string {
   return tokenize(name)
-    .map((t) => ABBREVIATIONS[t.norm] ?? t.norm)
+    .map((t) => PLACE_ABBREVIATIONS[t.norm] ?? t.norm)
     .join(" ");
 }
 
-const ABBREVIATIONS: Record<string, string> = { sta: "santa", sto: "santo", pres: "presidente" };
+/** Short forms in town names as people type them ("Sta. Luzia", "Pres. Prudente"). */
+export const PLACE_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  sta: "santa",
+  sto: "santo",
+  pres: "presidente",
+  gov: "governador",
+  mal: "marechal",
+  cel: "coronel",
+};
 
 export function shapeOf(key: string): string {
   return `${key.split(" ").length}:${key.charAt(0)}`;

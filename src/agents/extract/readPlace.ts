@@ -1,5 +1,5 @@
 import { COMMON_TWO_LETTER_WORDS, NAMESAKE_CAPITALS, STATE_KEYS, UFS } from "./brazilianStates.ts";
-import { type Gazetteer, type Place, placeKey, shapeOf } from "./createGazetteer.ts";
+import { type Gazetteer, PLACE_ABBREVIATIONS, type Place, placeKey, shapeOf } from "./createGazetteer.ts";
 import {
   ANSWER_FILLER,
   CITY_PART_CUES,
@@ -48,9 +48,7 @@ type CityMention = Span & { key: string; places: readonly Place[] };
  * strong cue.
  */
 export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {}): PlaceReading {
-  const tokens = tokenize(text.slice(0, 4000)).filter(
-    (t) => !opts.skip || t.end <= opts.skip.start || t.start >= opts.skip.end,
-  );
+  const tokens = placeTokens(text, opts.skip);
   if (tokens.length === 0) return {};
   const { states, cities } = scan(tokens, g);
   // A bare name is a place only when the agent asked for one or a state is said with it
@@ -62,7 +60,9 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
   const places = accepted.filter((c) => !cuedBy(tokens, c.i, NEAR_CUES));
   accepted.splice(0, accepted.length, ...places);
   if (accepted.length === 0) {
-    const fuzzy = fuzzyCity(tokens, states, g, answer && answerEnd === tokens.length);
+    // A short answer to the city question is read with typos even with a word we do not know.
+    const short = !!opts.answering && tokens.length <= 6;
+    const fuzzy = fuzzyCity(tokens, states, g, (answer && answerEnd === tokens.length) || short);
     if (fuzzy) accepted.push(fuzzy);
   }
   const uf = states[0]?.uf;
@@ -77,6 +77,30 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
   if (!mention && only) return { city: only, ...stated };
   if (!mention) return uf || !namesUnknownPlace(tokens) ? stated : { unplaced: true };
   return { ...resolve(mention.places, uf ?? opts.knownUf), ...stated };
+}
+
+/**
+ * The words of a message for reading places: outside `skip`, with the short forms of town names
+ * spelled out ("Sta." → santa, "S. José" → são josé) and their dot kept inside the name.
+ */
+function placeTokens(text: string, skip: ReadPlaceOptions["skip"]): Token[] {
+  const words = tokenize(text.slice(0, 4000)).filter(
+    (t) => !skip || t.end <= skip.start || t.start >= skip.end,
+  );
+  const out: Token[] = [];
+  let afterShortForm = false;
+  words.forEach((t, i) => {
+    const norm = expandAbbreviation(t, words[i + 1]);
+    out.push({ ...t, norm, sep: afterShortForm && t.sep === "." ? "" : t.sep });
+    afterShortForm = norm !== t.norm;
+  });
+  return out;
+}
+
+/** "Sta. Rita", "Sto André", "S. José": the short forms of saints' names in town names. */
+function expandAbbreviation(t: Token, next: Token | undefined): string {
+  if (t.norm === "s" && t.text === "S" && next && /^\p{Lu}/u.test(next.text)) return "sao";
+  return PLACE_ABBREVIATIONS[t.norm] ?? t.norm;
 }
 
 /** A strong cue followed by a capitalised word we do not know: "sou de Pasárgada". */
@@ -251,10 +275,11 @@ function fuzzyCity(
   }
   for (let i = 1; i < tokens.length; i++) if (cuedBy(tokens, i, STRONG_CUES)) starts.push(i);
   for (const i of starts) {
-    for (let len = 1; len <= 4; len++) {
+    // The longest run first: "vitoria da conquist" is Vitória da Conquista, not Vitória.
+    for (let len = 4; len >= 1; len--) {
       const words = tokens.slice(i, i + len);
-      if (words.length < len || words.some((_t, k) => stateAt.has(i + k))) break;
-      if (words.slice(1).some((t) => t.sep !== "" && t.sep !== "-")) break;
+      if (words.length < len || words.some((_t, k) => stateAt.has(i + k))) continue;
+      if (words.slice(1).some((t) => t.sep !== "" && t.sep !== "-")) continue;
       const found = closest(words.map((t) => t.norm).join(" "), g);
       if (found) return { i, j: i + len, key: found, places: g.byKey.get(found) ?? [] };
     }
