@@ -290,3 +290,20 @@ test("short forms and typos in answers: the longest name that fits", () => {
   assert.equal(city("vitoria da conquist", true), "Vitória da Conquista", "not Vitória (ES)");
   assert.equal(city("moro pertinho de Niterói"), undefined, "a landmark");
 });
+
+test("names: lead-ins, hyphens, apostrophes; a well-known place after 'de' is where the customer is from", () => {
+  assert.equal(extractName("sou tereza"), "Tereza");
+  assert.equal(extractName("Meu nome: Odete"), "Odete");
+  assert.equal(extractName("Lia moro em Olinda"), "Lia", "the sentence goes on after the name");
+  assert.equal(extractName("Maria-Luísa"), "Maria-Luísa");
+  assert.equal(extractName("joana d'arc"), "Joana D'Arc");
+  assert.equal(extractName("a loja é minha"), undefined);
+  const from = talk(["Oi", "Téo de Curitiba"]);
+  assert.equal(from.state.slots.name, "Téo");
+  assert.equal(from.state.slots.city, "Curitiba");
+  assert.equal(
+    talk(["Oi", "Maria de Fátima"]).state.slots.name,
+    "Maria de Fátima",
+    "a name, not Fátima (BA)",
+  );
+});

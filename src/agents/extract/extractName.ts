@@ -14,6 +14,7 @@ export type NameReading = {
 const INTRODUCER_LIST: readonly { words: string; capital?: boolean }[] = [
   { words: "meu nome e" },
   { words: "meu nome eh" },
+  { words: "meu nome" },
   { words: "o meu nome e" },
   { words: "nome e" },
   { words: "me chamo" },
@@ -46,6 +47,8 @@ const INTRODUCER_LIST: readonly { words: string; capital?: boolean }[] = [
   { words: "senhora", capital: true },
 ];
 const INTRODUCERS = INTRODUCER_LIST.map((i) => ({ ...i, split: i.words.split(" ") }));
+/** Words before a name given as the answer ("sou fernanda", "é o Zé", "eu, Maria"). */
+const LEAD_INS = new Set(["sou", "eu", "o", "a", "aqui", "nome", "meu"]);
 /** Words after a name given alone that do not make it a sentence ("Marcelo aqui"). */
 const TRAILING = new Set(["aqui", "mesmo", "falando", "prazer"]);
 /** Laughs, hesitations and words with no vowel ("kkk", "hmm", "rsrs", "ahn"): never a name. */
@@ -109,8 +112,12 @@ export function readNameAnswer(text: string): NameReading | undefined {
   if (stated) return stated;
   const tokens = tokenize(text.slice(0, 300));
   let i = 0;
-  // "Oi, Maria aqui" / "Bom dia! Carla": greetings before the name.
-  while (i < tokens.length - 1 && GREETINGS.has(tokens[i]?.norm ?? "")) i++;
+  // "Oi, Maria aqui" / "Bom dia! Carla" / "sou fernanda" / "é o Zé": lead-ins before the name.
+  while (
+    i < tokens.length - 1 &&
+    (GREETINGS.has(tokens[i]?.norm ?? "") || LEAD_INS.has(tokens[i]?.norm ?? ""))
+  )
+    i++;
   if (TITLES.has(tokens[i]?.norm ?? "")) i++;
   const clause = firstClause(tokens, i);
   if (clause.length === 0 || /\d/.test(text.slice(clause[0]?.start, clause.at(-1)?.end))) return undefined;
@@ -121,7 +128,8 @@ export function readNameAnswer(text: string): NameReading | undefined {
   // "Marcelo aqui", "Rafael e sou do Rio": the name, then words that are not a name.
   const after = clause.filter((t) => t.start >= name.end);
   const tail = after.every((t) => TRAILING.has(t.norm));
-  const more = after[0]?.norm === "e" && NOT_NAME_WORDS.has(after[1]?.norm ?? "");
+  // "Ana moro em Recife", "Rafael e sou do Rio": a sentence goes on after the name.
+  const more = NOT_NAME_CONTINUATION.has(after[0]?.norm ?? "") && after[0]?.norm !== "de";
   return tail || more ? name : undefined;
 }
 
@@ -150,7 +158,11 @@ function nameAt(tokens: readonly Token[], i: number, limit = 5): Omit<NameReadin
   const first = words[0];
   const last = words.at(-1);
   if (!first || !last) return undefined;
-  return { name: words.map((w, k) => casing(w.text, k)).join(" "), start: first.start, end: last.end };
+  // "Ana-Clara" keeps its hyphen.
+  const name = words
+    .map((w, k) => (k > 0 && w.sep === "-" ? "-" : k > 0 ? " " : "") + casing(w.text, k))
+    .join("");
+  return { name, start: first.start, end: last.end };
 }
 
 /** A word of a name; the first one also must not be a greeting, an intent or a word of the trade. */
@@ -168,5 +180,23 @@ function isNameWord(tokens: readonly Token[], k: number, first: boolean): boolea
 function casing(word: string, index: number): string {
   const lower = word.toLocaleLowerCase("pt-BR");
   if (index > 0 && PARTICLES.has(lower)) return lower;
-  return lower.charAt(0).toLocaleUpperCase("pt-BR") + lower.slice(1);
+  // "d'ávila" → "D'Ávila": a capital after the apostrophe too.
+  return lower.replace(
+    /(^|['’])(\p{L})/gu,
+    (_, mark: string, letter: string) => mark + letter.toLocaleUpperCase("pt-BR"),
+  );
+}
+
+/**
+ * "Ana de Recife": a name whose tail after "de/da/do" is a well-known place (a capital, a city of
+ * the operator's) is the name and where the customer is from; "Rita de Cássia" stays whole.
+ */
+export function withoutPlaceTail(name: NameReading, isKnownPlace: (words: string) => boolean): NameReading {
+  const words = name.name.split(" ");
+  const at = words.findIndex(
+    (w, i) => i > 0 && PARTICLES.has(w) && isKnownPlace(words.slice(i + 1).join(" ")),
+  );
+  if (at <= 0) return name;
+  const kept = words.slice(0, at).join(" ");
+  return { ...name, name: kept, end: name.start + kept.length };
 }

@@ -1,5 +1,5 @@
-import { STATE_KEYS, UFS } from "./brazilianStates.ts";
-import { type City, gazetteerFor, type Place } from "./createGazetteer.ts";
+import { CAPITALS, STATE_KEYS, UFS } from "./brazilianStates.ts";
+import { type City, gazetteerFor, type Place, placeKey } from "./createGazetteer.ts";
 import { editDistance, normalizeText, typoBudget } from "./normalizeText.ts";
 import { readPlace } from "./readPlace.ts";
 
@@ -31,4 +31,11 @@ export function matchUf(text: string): string | undefined {
  */
 export function matchCity(text: string, cities: readonly City[], uf?: string): Place | undefined {
   return readPlace(text, gazetteerFor(cities), { answering: true, ...(uf ? { knownUf: uf } : {}) }).city;
+}
+
+/** A state capital or one of the operator's cities (or their nicknames): places everybody names. */
+export function isKnownPlace(words: string, cities: readonly City[]): boolean {
+  const key = placeKey(words);
+  if (Object.values(CAPITALS).some((c) => placeKey(c) === key)) return true;
+  return cities.some((c) => [c.name, ...(c.aliases ?? [])].some((n) => placeKey(n) === key));
 }

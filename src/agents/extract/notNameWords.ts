@@ -26,7 +26,8 @@ export const NOT_NAME_WORDS: ReadonlySet<string> = new Set([
     whatsapp zap saber informacao informacoes info duvida duvidas pergunta desconto energia solar conta
     luz valor preco orcamento assinatura plano planos economia economizar fala falar conversar ajuda
     atendente humano pessoa robo bot teste testando mensagem body text message test please thanks
-    cliente morador moradora casada casado aposentado aposentada cidade estado bairro rua prazer`),
+    cliente morador moradora casada casado aposentado aposentada cidade estado bairro rua prazer
+    casa apartamento empresa loja comercio sitio fazenda chacara residencia imovel`),
 ]);
 
 function words(list: string): string[] {

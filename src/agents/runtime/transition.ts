@@ -2,10 +2,15 @@ import { matchKnownDistributor } from "../extract/brazilianDistributors.ts";
 import { gazetteerFor } from "../extract/createGazetteer.ts";
 import { detectIntent } from "../extract/detectIntent.ts";
 import { extractEmail } from "../extract/extractContact.ts";
-import { findStatedName, type NameReading, readNameAnswer } from "../extract/extractName.ts";
+import {
+  findStatedName,
+  type NameReading,
+  readNameAnswer,
+  withoutPlaceTail,
+} from "../extract/extractName.ts";
 import { matchDistributor, mentionLength } from "../extract/matchDistributor.ts";
 import { matchOption } from "../extract/matchOption.ts";
-import { type City, matchUf } from "../extract/matchPlace.ts";
+import { type City, isKnownPlace, matchUf } from "../extract/matchPlace.ts";
 import { normalizeWords } from "../extract/normalizeText.ts";
 import { parseMoneyBrl } from "../extract/parseMoneyBrl.ts";
 import { parseYesNo } from "../extract/parseYesNo.ts";
@@ -539,7 +544,8 @@ function readMessage(
   const askedType = askedSlot ? def.slots[askedSlot]?.type : undefined;
   const knownUf = stringSlot(s, "state");
   const g = gazetteerFor(ctx.cities);
-  const answer = askedType === "name" ? readNameAnswer(text) : findStatedName(text);
+  const read = askedType === "name" ? readNameAnswer(text) : findStatedName(text);
+  const answer = read && withoutPlaceTail(read, (words) => isKnownPlace(words, ctx.cities));
   // "Betim, MG" answers the name question with a place and its state: a name that only looks like
   // one yields when that place is where the name was read ("Rita de Cássia" stays a name).
   const placeInName = (a: NameReading) => {
