@@ -214,7 +214,7 @@ test("routing: several agents need agents/routing.yaml; unknown agents and bad c
       join(dir, "agents", "other.yaml"),
       GOOD.replace("id: echo", "id: other").replace(
         "slots: {}",
-        "slots:\n  kind: { type: choice }\n  size: { type: text, options: [{ id: a, title: A }, { id: b, title: B }] }",
+        "slots:\n  kind: { type: choice }\n  size: { type: text, options: [{ id: a, title: A }, { id: b, title: B }] }\n  owner: { type: text, means: account_holder }",
       ),
     );
     await assert.rejects(loadContent(dir), (err: unknown) => {
@@ -222,6 +222,7 @@ test("routing: several agents need agents/routing.yaml; unknown agents and bad c
       const problems = err.problems.join("\n");
       assert.match(problems, /agents\/other\.yaml:\d+: slots\.kind: a choice slot needs options/);
       assert.match(problems, /agents\/other\.yaml:\d+: slots\.size: a choice slot needs options/);
+      assert.match(problems, /agents\/other\.yaml:\d+: slots\.owner: `means` .* is for yes_no slots only/);
       return true;
     });
     writeFileSync(join(dir, "agents", "other.yaml"), GOOD.replace("id: echo", "id: other"));

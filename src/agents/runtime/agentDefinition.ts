@@ -116,6 +116,9 @@ const slotSchema = z
   })
   .refine((s) => (s.type === "choice") === (s.options !== undefined), {
     message: "a choice slot needs options (2 to 3, sent as reply buttons); other types take none",
+  })
+  .refine((s) => s.means === undefined || s.type === "yes_no", {
+    message: "`means` (account_holder, holder_agrees) is for yes_no slots only",
   });
 export type SlotSpec = z.infer<typeof slotSchema>;
 
