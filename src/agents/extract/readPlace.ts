@@ -1,5 +1,6 @@
 import { COMMON_TWO_LETTER_WORDS, NAMESAKE_CAPITALS, STATE_KEYS, UFS } from "./brazilianStates.ts";
 import { type Gazetteer, PLACE_ABBREVIATIONS, type Place, placeKey, shapeOf } from "./createGazetteer.ts";
+import { editDistance, typoBudget } from "./normalizeText.ts";
 import {
   ANSWER_FILLER,
   CITY_PART_CUES,
@@ -7,8 +8,7 @@ import {
   STATE_ONLY_CUES,
   STRONG_CUES,
   WEAK_CUES,
-} from "./findPlaceWords.ts";
-import { editDistance, typoBudget } from "./normalizeText.ts";
+} from "./placeCues.ts";
 import { isCapitalized, type Token, tokenize } from "./tokenize.ts";
 
 /** Where the customer says they are, as far as the message tells. */
