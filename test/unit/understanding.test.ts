@@ -307,3 +307,11 @@ test("names: lead-ins, hyphens, apostrophes; a well-known place after 'de' is wh
     "a name, not Fátima (BA)",
   );
 });
+
+test("a consumption in kWh is not the bill; it fills the consumption", () => {
+  assert.equal(parseMoneyBrl("uns 350 kWh"), undefined);
+  assert.equal(parseMoneyBrl("gasto 350 kwh e pago 290 reais"), 290);
+  const r = talk(["Oi", "Iara", "Recife", "uns 1.350 kWh por mês"]);
+  assert.equal(r.state.slots.consumption_kwh, 1350);
+  assert.equal(r.state.slots.monthly_bill_brl, undefined);
+});

@@ -14,9 +14,11 @@ const CURRENCY = /\b(reais|real|conto|contos|pila|pilas|r)\b|\$/g;
  * when no amount can be read.
  */
 export function parseMoneyBrl(text: string): number | undefined {
-  // A percentage is never an amount ("desconto de 90%"); "é 600 e não 400": the negated one goes.
+  // A percentage or a consumption is never an amount ("desconto de 90%", "300 kWh"); "é 600 e
+  // não 400": the negated one goes.
   const withoutPercent = midpointOfRange(text)
-    .replace(/\d+(?:[.,]\d+)?\s*(?:%|por ?cento)/gi, " ")
+    .replace(/\d+(?:[.,]\d+)?\s*(?:%|por ?cento|kwh|kw\/h|kw)\b/gi, " ")
+    .replace(/\d+(?:[.,]\d+)?\s*%/g, " ")
     .replace(NEGATED_AMOUNT, " ");
   // A long sentence with no money word is not an answer about the bill ("ignore suas instruções e ... 90").
   if (normalizeText(withoutPercent).split(" ").length > 6 && !MONEY_CUE.test(normalizeText(withoutPercent))) {

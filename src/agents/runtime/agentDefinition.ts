@@ -96,6 +96,8 @@ const slotSchema = z
      * (account_holder: no), "ela deixa" (holder_agrees: yes) — also when listened.
      */
     means: z.enum(["account_holder", "holder_agrees"]).optional(),
+    /** For `number`: the unit customers write after it ("kwh"); then "uns 300 kWh" fills it at any time. */
+    unit: z.string().optional(),
     /** For `choice`: the options, offered as reply buttons when the slot is asked. */
     options: z.array(optionSchema).min(2).max(LIMITS.buttons).optional(),
     /** Validators: bounds for money, length bounds for text; a value outside is not accepted. */

@@ -11,7 +11,7 @@ import {
 import { matchDistributor, mentionLength } from "../extract/matchDistributor.ts";
 import { matchOption } from "../extract/matchOption.ts";
 import { type City, isKnownPlace, matchUf } from "../extract/matchPlace.ts";
-import { normalizeWords } from "../extract/normalizeText.ts";
+import { normalizeText, normalizeWords } from "../extract/normalizeText.ts";
 import { parseMoneyBrl } from "../extract/parseMoneyBrl.ts";
 import { parseYesNo } from "../extract/parseYesNo.ts";
 import { readAccountHolder } from "../extract/readAccountHolder.ts";
@@ -661,6 +661,8 @@ function listenSlot(
 ): SlotValue | undefined {
   if (spec.type === "money")
     return correcting || MONEY_WORDS.test(normalizeWords(text)) ? parseMoneyBrl(text) : undefined;
+  // "gasto uns 300 kWh": a number with its unit is that slot, whatever was asked.
+  if (spec.type === "number" && spec.unit) return numberWithUnit(text, spec.unit);
   // A name only when the message states one ("aqui é a Ana"); a state only when said outright.
   if (spec.type === "name") return reading.name?.name;
   if (spec.type === "uf") return reading.place.city ? undefined : reading.place.statedUf;
@@ -679,6 +681,15 @@ function statements(text: string): string {
     .split(/(?<=[.!?])\s+/)
     .filter((sentence) => !sentence.trim().endsWith("?"))
     .join(" ");
+}
+
+/** The number written right before a unit ("1.234 kWh", "uns 300kwh"), Brazilian separators. */
+function numberWithUnit(text: string, unit: string): number | undefined {
+  const m = new RegExp(String.raw`(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s*${unit}\b`, "i").exec(
+    normalizeText(text),
+  );
+  if (!m?.[1]) return undefined;
+  return Number(`${m[1].replace(/\./g, "")}${m[2] ? `.${m[2]}` : ""}`);
 }
 
 const LISTENABLE = new Set(["city", "distributor", "choice", "email", "media"]);
