@@ -12,6 +12,7 @@ import { parseMoneyBrl } from "../../src/agents/extract/parseMoneyBrl.ts";
 import { readAccountHolder } from "../../src/agents/extract/readAccountHolder.ts";
 import { readPlace } from "../../src/agents/extract/readPlace.ts";
 import { agentDefinitionSchema } from "../../src/agents/runtime/agentDefinition.ts";
+import { checkAgent } from "../../src/agents/runtime/checkAgent.ts";
 import { decideTurn, statesFacts } from "../../src/agents/runtime/decideTurn.ts";
 import { type AgentState, initialState } from "../../src/agents/runtime/transition.ts";
 
@@ -314,4 +315,15 @@ test("a consumption in kWh is not the bill; it fills the consumption", () => {
   const r = talk(["Oi", "Iara", "Recife", "uns 1.350 kWh por mês"]);
   assert.equal(r.state.slots.consumption_kwh, 1350);
   assert.equal(r.state.slots.monthly_bill_brl, undefined);
+});
+
+test("operator data: a distributor_by_city key must be a municipality's official name", () => {
+  const wrong = {
+    ...lead,
+    data: { ...lead.data, distributor_by_city: { "Sao Paulo": "Enel SP", Niterói: "Enel RJ" } },
+  };
+  assert.deepEqual(
+    checkAgent(wrong, new Set()).filter((p) => p.startsWith("data.")),
+    ["data.distributor_by_city.Sao Paulo: not a municipality's official name (IBGE spelling, with accents)"],
+  );
 });

@@ -1,3 +1,4 @@
+import { gazetteerFor } from "../extract/createGazetteer.ts";
 import type { AgentDefinition } from "./agentDefinition.ts";
 import { guards } from "./guards.ts";
 
@@ -27,6 +28,7 @@ export function checkAgent(def: AgentDefinition, promptIds: ReadonlySet<string>)
     if (!promptIds.has(id)) problems.push(`faq.${key}: no prompt "${id}" in prompts/`);
   if (def.global.voice && !promptIds.has(def.global.voice.prompt))
     problems.push(`global.voice: no prompt "${def.global.voice.prompt}" in prompts/`);
+  problems.push(...unknownCities(def));
   if (def.bill) {
     exists(def.bill.review_state, "bill.review_state");
     if (!(def.bill.received_slot in def.slots))
@@ -127,4 +129,15 @@ export function billPromptIds(def: AgentDefinition): [string, string][] {
     ...Object.entries(p.unreadable).map(([k, v]): [string, string] => [`unreadable.${k}`, v]),
     ...Object.entries(p.refused).map(([k, v]): [string, string] => [`refused.${k}`, v]),
   ];
+}
+
+/** distributor_by_city names cities as slots hold them: a municipality's official spelling. */
+function unknownCities(def: AgentDefinition): string[] {
+  const known = new Set([...gazetteerFor(def.data.cities).byKey.values()].flat().map((p) => p.name));
+  return Object.keys(def.data.distributor_by_city)
+    .filter((city) => !known.has(city))
+    .map(
+      (city) =>
+        `data.distributor_by_city.${city}: not a municipality's official name (IBGE spelling, with accents)`,
+    );
 }
