@@ -327,3 +327,31 @@ test("operator data: a distributor_by_city key must be a municipality's official
     ["data.distributor_by_city.Sao Paulo: not a municipality's official name (IBGE spelling, with accents)"],
   );
 });
+
+test("precedence: a value read from the bill is not overwritten by a correction typed later", () => {
+  const asked = talk(["Oi", "Otília"]);
+  const withBill = decideTurn(
+    lead,
+    asked.state,
+    [
+      {
+        type: "image",
+        text: null,
+        media: {
+          kind: "bill",
+          isBill: true,
+          fields: {
+            amount_due_brl: { value: 512.3, confidence: "high" },
+            distributor: { value: "Copel", confidence: "high" },
+          },
+          problems: [],
+        },
+      },
+    ],
+    NOW,
+    ctx,
+  );
+  assert.equal(withBill.state.slots.monthly_bill_brl, 512.3);
+  const typed = talk(["na verdade a conta é 200 reais"], withBill.state);
+  assert.equal(typed.state.slots.monthly_bill_brl, 512.3);
+});

@@ -207,10 +207,12 @@ export function transition(
       filled.push(asked.slot);
     }
   }
+  const fromBill = billSlots(def, s);
   for (const [slot, spec] of Object.entries(def.slots)) {
     if (!spec.listen || slot === asked?.slot || filled.includes(slot)) continue;
     const known = s.slots[slot] !== undefined && !s.inferred.includes(slot);
-    if (known && !correcting) continue;
+    // Precedence: what the bill says beats what is said, even as a correction.
+    if ((known && !correcting) || fromBill.has(slot)) continue;
     const value = listenSlot(spec, text, event.messageType, correcting, s, def, reading);
     if (value !== undefined && acceptsValue(spec, value) && value !== s.slots[slot]) {
       setSlot(s, slot, value);
@@ -601,6 +603,16 @@ function unplacedCity(
   const slot = Object.keys(def.slots).find((k) => def.slots[k]?.type === "city");
   if (!slot || s.slots[slot] !== undefined || asked?.slot === slot) return undefined;
   return def.states[s.state]?.ask.find((a) => a.slot === slot);
+}
+
+/** Slots that still hold the value the last bill gave them. */
+function billSlots(def: AgentDefinition, s: AgentState): Set<string> {
+  const fills = def.bill?.fills ?? {};
+  return new Set(
+    Object.entries(fills).flatMap(([field, slot]) =>
+      s.bill?.[field] !== undefined && s.slots[slot] === s.bill[field] ? [slot] : [],
+    ),
+  );
 }
 
 /** The state after putting this question to the customer. */
