@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { type AskedThing, askedThing } from "./askedThing.ts";
 import { buildQuery, type QueryGroup } from "./buildQuery.ts";
 import { buildSearchIndex, type SearchIndex } from "./buildSearchIndex.ts";
 import { asksForFigure } from "./decideDontKnow.ts";
@@ -43,6 +44,8 @@ export type Evidence = {
   words: number;
   /** The thing or action a yes/no question asks about ("tem aplicativo?"), and whether the best page has it. */
   focus?: { word: string; onBestPage: boolean };
+  /** The thing the question asks about (see askedThing), and whether one section of the best page names it. */
+  asked?: AskedThing & { inSection: boolean };
 };
 
 export type Retrieval = {
@@ -200,14 +203,32 @@ function evidenceOf(index: SearchIndex, text: string, hits: PageHit[], groups: Q
     !!group &&
     !!bag &&
     group.terms.some((t) => (t.weight >= 0.8 || t.key.startsWith("p:")) && bag.tf.has(t.key));
+  const thing = askedThing(text);
   return {
     ...(word ? { focus: { word, onBestPage } } : {}),
+    ...(thing
+      ? { asked: { ...thing, inSection: namesThing(index, first?.pageId, groups, thing.words) } }
+      : {}),
     best: first?.raw ?? 0,
     margin: first ? (second ? first.raw / second.raw : 1) : 0,
     coverage: first?.coverage ?? 0,
     unknown: main.filter((g) => !g.known).map((g) => g.word),
     words: main.length,
   };
+}
+
+/**
+ * Whether one section of the page holds every word of the asked thing, as typed, corrected, through
+ * its prefix or a synonym (customers name things in their own words: "celular" for the phone).
+ */
+function namesThing(index: SearchIndex, pageId: string | undefined, groups: QueryGroup[], words: string[]) {
+  const page = pageId ? index.pages.get(pageId) : undefined;
+  if (!page) return false;
+  const termsOf = words.map((w) => groups.find((g) => foldText(g.word) === w)?.terms ?? []);
+  return page.chunks.some((i) => {
+    const tf = index.chunks[i]?.bag.tf;
+    return !!tf && termsOf.every((terms) => terms.some((t) => tf.has(t.key)));
+  });
 }
 
 const reweigh = (groups: QueryGroup[], w: number) => groups.map((g) => ({ ...g, weight: g.weight * w }));

@@ -30,6 +30,8 @@ export function decideDontKnow(
   if (evidence.words > 0 && evidence.unknown.length / evidence.words >= MOSTLY_UNKNOWN) return "out_of_scope";
   // "vocês têm aplicativo?", "dá pra parcelar?": the thing asked about must be on the answer page.
   if (evidence.focus && !evidence.focus.onBestPage) return "out_of_scope";
+  // "qual o endereço do escritório?": the thing asked about must be named in one section of the page.
+  if (evidence.asked && !evidence.asked.inSection) return "out_of_scope";
   if (asksForFigure(question) && !/\d/.test(excerpt)) return "no_match";
   return undefined;
 }

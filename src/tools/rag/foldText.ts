@@ -69,6 +69,9 @@ const SHORTHAND: Record<string, string> = {
   zap: "whatsapp",
   whats: "whatsapp",
   kd: "cadê",
+  // Pages write "e-mail", which splits into "e" and "mail".
+  email: "mail",
+  emails: "mail",
 };
 
 /** The words of a text, lowercase with accents kept, shorthand expanded. */
