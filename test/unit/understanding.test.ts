@@ -355,3 +355,17 @@ test("precedence: a value read from the bill is not overwritten by a correction 
   const typed = talk(["na verdade a conta é 200 reais"], withBill.state);
   assert.equal(typed.state.slots.monthly_bill_brl, 512.3);
 });
+
+test("distributor groups: the state's member of the group, else the group as said; repeating a known fact is not a miss", () => {
+  const bahia = talk(["Oi", "Rui", "Vitória da Conquista", "minha conta é da Neoenergia"]);
+  assert.equal(bahia.state.slots.distributor, "Coelba");
+  assert.equal(bahia.state.misses, 0);
+  assert.ok(!bahia.state.inferred.includes("distributor"), "now stated by the customer");
+  const piaui = talk(["Oi", "Rui", "Parnaíba, PI", "Equatorial"]);
+  assert.equal(piaui.state.slots.distributor, "Equatorial");
+  assert.equal(piaui.state.state, "not_covered");
+  const restated = talk(["é a Equatorial mesmo"], piaui.state);
+  assert.deepEqual(restated.prompts, ["lead.not_covered_idle"], "never silence");
+  const again = talk(["Oi", "Rui", "moro em Vila Velha", "ES"]);
+  assert.equal(again.state.misses, 0);
+});

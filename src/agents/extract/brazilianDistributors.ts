@@ -54,6 +54,11 @@ const DISTRIBUTORS: readonly { name: string; aliases: readonly string[] }[] = [
   { name: "Nova Palma Energia", aliases: ["Nova Palma Energia"] },
   { name: "Mux Energia", aliases: ["Mux Energia"] },
   { name: "Eletrocar", aliases: ["Eletrocar"] },
+  // A group named alone, in a state where the operator has none of it: kept as the customer said it.
+  { name: "Equatorial", aliases: ["Equatorial", "Equatorial Energia"] },
+  { name: "Neoenergia", aliases: ["Neoenergia"] },
+  { name: "Enel", aliases: ["Enel"] },
+  { name: "CPFL", aliases: ["CPFL"] },
   {
     name: "Cooperativa de eletrificação",
     aliases: ["cooperativa de eletrificação", "cooperativa de energia", "cooperativa"],

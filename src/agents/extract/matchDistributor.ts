@@ -35,3 +35,28 @@ export function mentionLength(text: string, d: Distributor): number {
     .map((n) => n.length);
   return Math.max(0, ...lengths);
 }
+
+/** Group names are the first word of a distributor's names; these first words are not groups. */
+const NOT_GROUPS = new Set(["companhia", "cooperativa", "distribuidora", "empresa", "energia"]);
+
+/**
+ * The distributor of the state whose group the customer names ("a Neoenergia" in Bahia is
+ * Coelba, listed as "Neoenergia Coelba"): only when exactly one of the state's has that group.
+ */
+export function matchDistributorGroup(
+  text: string,
+  distributors: readonly Distributor[],
+  uf: string,
+): Distributor | undefined {
+  const said = new Set(normalizeWords(text).split(" "));
+  const groupOf = (name: string) => normalizeWords(name).split(" ")[0] ?? "";
+  const hits = distributors.filter(
+    (d) =>
+      d.uf === uf &&
+      [d.name, ...d.aliases].some((n) => {
+        const group = groupOf(n);
+        return group.length >= 3 && !NOT_GROUPS.has(group) && said.has(group);
+      }),
+  );
+  return hits.length === 1 ? hits[0] : undefined;
+}

@@ -8,7 +8,7 @@ import {
   readNameAnswer,
   withoutPlaceTail,
 } from "../extract/extractName.ts";
-import { matchDistributor, mentionLength } from "../extract/matchDistributor.ts";
+import { matchDistributor, matchDistributorGroup, mentionLength } from "../extract/matchDistributor.ts";
 import { matchOption } from "../extract/matchOption.ts";
 import { type City, isKnownPlace, matchUf } from "../extract/matchPlace.ts";
 import { normalizeText, normalizeWords } from "../extract/normalizeText.ts";
@@ -208,16 +208,20 @@ export function transition(
     }
   }
   const fromBill = billSlots(def, s);
+  let repeated = false;
   for (const [slot, spec] of Object.entries(def.slots)) {
     if (!spec.listen || slot === asked?.slot || filled.includes(slot)) continue;
     const known = s.slots[slot] !== undefined && !s.inferred.includes(slot);
     // Precedence: what the bill says beats what is said, even as a correction.
     if ((known && !correcting) || fromBill.has(slot)) continue;
     const value = listenSlot(spec, text, event.messageType, correcting, s, def, reading);
-    if (value !== undefined && acceptsValue(spec, value) && value !== s.slots[slot]) {
+    if (value === undefined || !acceptsValue(spec, value)) continue;
+    // Said again ("é a Neoenergia" where it was inferred): now stated. Repeating what is known is
+    // understood, not a miss, though nothing changes.
+    if (value !== s.slots[slot] || s.inferred.includes(slot)) {
       setSlot(s, slot, value);
       filled.push(slot);
-    }
+    } else repeated = true;
   }
   placeCity(def, s, reading.place, filled);
   if (filled.length === 0) {
@@ -247,6 +251,10 @@ export function transition(
       effects.push(askEffect(def, s, cityAsk, true));
       return { state: s, effects };
     }
+    if (asked && !asked.optional && repeated) {
+      effects.push(askEffect(def, s, asked, false));
+      return { state: markPosed(s, asked.slot), effects };
+    }
     if (asked && !asked.optional) {
       s = { ...s, misses: s.misses + 1 };
       if (s.misses >= def.max_misses && def.handoff_state)
@@ -264,6 +272,15 @@ export function transition(
   if (intent === "question" && def.faq && event.answer?.kind === "answer")
     effects.push(...faqEffects(def.faq, computeVars(def, s), event.answer, text));
   const settled = settle(def, derive(def, { ...s, misses: 0 }, ctx), effects, ctx, false, true);
+  // Something was taken but there is nothing left to ask (a not_covered lead restating its
+  // distributor): the state's idle answer, never silence.
+  const idle = def.states[settled.state.state]?.idle;
+  if (
+    idle &&
+    !settled.state.done &&
+    !settled.effects.some((e) => e.type === "reply" || e.type === "template")
+  )
+    settled.effects.push({ type: "reply", prompt: idle, vars: computeVars(def, settled.state) });
   // Two cities named while the city was asked: the question that follows asks which one.
   const several = asked?.several && def.slots[asked.slot]?.type === "city" && reading.place.conflicting;
   if (!several || settled.state.slots[asked.slot] !== undefined) return settled;
@@ -587,9 +604,12 @@ function readDistributor(text: string, def: AgentDefinition, s: AgentState): str
   const operator = matchDistributor(text, def.data.distributors, uf);
   const known = matchKnownDistributor(text);
   if (known && (!operator || known.length > mentionLength(text, operator))) return known.name;
+  if (operator && (!uf || operator.uf === uf)) return operator.name;
+  // "Neoenergia" in Bahia is the operator's Coelba (Neoenergia Coelba): the group in this state.
+  const ofGroup = uf ? matchDistributorGroup(text, def.data.distributors, uf) : undefined;
+  if (ofGroup) return ofGroup.name;
   // "Energisa" in MG is not the operator's Energisa MT: stored as the customer said it.
-  if (known && operator && uf && operator.uf !== uf) return known.name;
-  return operator?.name;
+  return known?.name ?? operator?.name;
 }
 
 /** The city question to put when the message named a place we do not know (and the city is open). */
