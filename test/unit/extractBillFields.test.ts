@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { parse } from "yaml";
-import { agentDefinitionSchema } from "../../src/agents/runtime/agentDefinition.ts";
 import { type BillFields, extractBillFields } from "../../src/tools/ocr/extractBillFields.ts";
 import { readDigitableLine } from "../../src/tools/ocr/readDigitableLine.ts";
 import { ufOfCep } from "../../src/tools/ocr/ufOfCep.ts";
+import { leadAgent } from "../helpers/leadAgent.ts";
 
 // The operator's distributor list, plus the aliases proposed for it in issue #7's report (group
 // logos and legal names printed on bills).
-const def = agentDefinitionSchema.parse(
-  parse(readFileSync(new URL("../../agents/lead_qualification.yaml", import.meta.url), "utf8")),
-);
+const def = leadAgent();
 const EXTRA: Record<string, string[]> = {
   Coelba: ["Neoenergia Coelba", "Neoenergia Bahia"],
   "Neoenergia Pernambuco": ["Neoenergia PE"],

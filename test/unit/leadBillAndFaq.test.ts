@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { parse } from "yaml";
-import { agentDefinitionSchema } from "../../src/agents/runtime/agentDefinition.ts";
 import { computeVars } from "../../src/agents/runtime/computeVars.ts";
 import { decideTurn } from "../../src/agents/runtime/decideTurn.ts";
 import type { FaqReply } from "../../src/agents/runtime/faqReply.ts";
@@ -14,12 +11,11 @@ import {
   initialState,
   transition,
 } from "../../src/agents/runtime/transition.ts";
+import { leadAgent } from "../helpers/leadAgent.ts";
 
 // The lead agent's bill rules (../shared/docs/lead-qualification.md, "A bill … fills slots"),
 // purely: readings in, state and effects out.
-const lead = agentDefinitionSchema.parse(
-  parse(readFileSync(new URL("../../agents/lead_qualification.yaml", import.meta.url), "utf8")),
-);
+const lead = leadAgent();
 const ctx = { cities: lead.data.cities };
 const NOW = new Date("2026-01-05T13:00:00Z");
 

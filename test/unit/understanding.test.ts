@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { parse } from "yaml";
 import { matchKnownDistributor } from "../../src/agents/extract/brazilianDistributors.ts";
 import { gazetteerFor } from "../../src/agents/extract/createGazetteer.ts";
 import { detectIntent } from "../../src/agents/extract/detectIntent.ts";
@@ -11,10 +9,10 @@ import { municipalities } from "../../src/agents/extract/municipalities.ts";
 import { parseMoneyBrl } from "../../src/agents/extract/parseMoneyBrl.ts";
 import { readAccountHolder } from "../../src/agents/extract/readAccountHolder.ts";
 import { readPlace } from "../../src/agents/extract/readPlace.ts";
-import { agentDefinitionSchema } from "../../src/agents/runtime/agentDefinition.ts";
 import { checkAgent } from "../../src/agents/runtime/checkAgent.ts";
 import { decideTurn, statesFacts } from "../../src/agents/runtime/decideTurn.ts";
 import { type AgentState, initialState } from "../../src/agents/runtime/transition.ts";
+import { leadAgent } from "../helpers/leadAgent.ts";
 
 // The degraded mode's understanding (issue #15), rule by rule. Examples are written for these
 // tests; none is copied from ../shared/dev.
@@ -168,9 +166,7 @@ test("money: words and scales inside sentences", () => {
   assert.equal(parseMoneyBrl("são três quartos e uma sala"), undefined);
 });
 
-const lead = agentDefinitionSchema.parse(
-  parse(readFileSync(new URL("../../agents/lead_qualification.yaml", import.meta.url), "utf8")),
-);
+const lead = leadAgent();
 const ctx = { cities: lead.data.cities };
 const NOW = new Date("2026-03-02T14:00:00Z");
 function talk(texts: string[], from: AgentState = initialState(lead)) {
