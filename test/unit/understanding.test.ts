@@ -365,3 +365,11 @@ test("distributor groups: the state's member of the group, else the group as sai
   const again = talk(["Oi", "Rui", "moro em Vila Velha", "ES"]);
   assert.equal(again.state.misses, 0);
 });
+
+test("names: roles are not names; a title names the speaker only where her words begin", () => {
+  for (const t of ["sou o dono da padaria", "sou a titular da conta", "sou o responsável pelo imóvel"])
+    assert.equal(findStatedName(t), undefined, t);
+  assert.equal(findStatedName("sou a filha da dona Zuleide"), undefined, "the mother, not the speaker");
+  assert.equal(findStatedName("Oi, aqui é a Dona Olga")?.name, "Olga");
+  assert.equal(findStatedName("bom dia, Seu Dirceu falando")?.name, "Dirceu");
+});

@@ -11,7 +11,7 @@ export type NameReading = {
 };
 
 /** Phrases that introduce the speaker's name; `capital` ones only before a capitalised word. */
-const INTRODUCER_LIST: readonly { words: string; capital?: boolean }[] = [
+const INTRODUCER_LIST: readonly { words: string; capital?: boolean; title?: boolean }[] = [
   { words: "meu nome e" },
   { words: "meu nome eh" },
   { words: "meu nome" },
@@ -39,12 +39,12 @@ const INTRODUCER_LIST: readonly { words: string; capital?: boolean }[] = [
   { words: "my name is" },
   { words: "i am", capital: true },
   { words: "im", capital: true },
-  { words: "dona" },
-  { words: "seu", capital: true },
-  { words: "sr", capital: true },
-  { words: "sra", capital: true },
-  { words: "senhor", capital: true },
-  { words: "senhora", capital: true },
+  { words: "dona", title: true },
+  { words: "seu", capital: true, title: true },
+  { words: "sr", capital: true, title: true },
+  { words: "sra", capital: true, title: true },
+  { words: "senhor", capital: true, title: true },
+  { words: "senhora", capital: true, title: true },
 ];
 const INTRODUCERS = INTRODUCER_LIST.map((i) => ({ ...i, split: i.words.split(" ") }));
 /** Words before a name given as the answer ("sou fernanda", "é o Zé", "eu, Maria"). */
@@ -87,15 +87,24 @@ export function findStatedName(text: string): NameReading | undefined {
     for (const intro of INTRODUCERS) {
       const words = intro.split;
       if (!words.every((w, k) => tokens[i + k]?.norm === w)) continue;
-      const at = i + words.length;
+      let at = i + words.length;
       // The introducer is one phrase: "aqui, é" is not "aqui é".
       if (tokens.slice(i + 1, at).some((t) => t.sep !== "" && t.sep !== "'")) continue;
       if (intro.capital && !/^\p{Lu}/u.test(tokens[at]?.text ?? "")) continue;
+      // "Dona Maria" speaks for herself only where her words begin, not in "a filha da dona Maria".
+      if (intro.title && !opensWords(tokens, i)) continue;
+      // "aqui é a Dona Célia": the title goes.
+      if (!intro.title && TITLES.has(tokens[at]?.norm ?? "")) at++;
       const name = nameAt(tokens, at);
       if (name) return { ...name, stated: true };
     }
   }
   return undefined;
+}
+
+/** Position i starts the message, a clause, or follows a greeting. */
+function opensWords(tokens: readonly Token[], i: number): boolean {
+  return i === 0 || (tokens[i]?.sep ?? "") !== "" || GREETINGS.has(tokens[i - 1]?.norm ?? "");
 }
 
 /**

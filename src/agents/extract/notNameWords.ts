@@ -27,7 +27,9 @@ export const NOT_NAME_WORDS: ReadonlySet<string> = new Set([
     luz valor preco orcamento assinatura plano planos economia economizar fala falar conversar ajuda
     atendente humano pessoa robo bot teste testando mensagem body text message test please thanks
     cliente morador moradora casada casado aposentado aposentada cidade estado bairro rua prazer
-    casa apartamento empresa loja comercio sitio fazenda chacara residencia imovel`),
+    casa apartamento empresa loja comercio sitio fazenda chacara residencia imovel
+    dono proprietario proprietaria responsavel titular sindico sindica gerente socio socia inquilino
+    inquilina filho filha marido esposa esposo mae pai dela dele`),
 ]);
 
 function words(list: string): string[] {
