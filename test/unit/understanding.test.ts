@@ -373,3 +373,9 @@ test("names: roles are not names; a title names the speaker only where her words
   assert.equal(findStatedName("Oi, aqui é a Dona Olga")?.name, "Olga");
   assert.equal(findStatedName("bom dia, Seu Dirceu falando")?.name, "Dirceu");
 });
+
+test("names: interjections are not names; a surname that is also one still is", () => {
+  for (const t of ["Hein?", "Uai", "Vixe", "Nossa", "Ata", "Eita"])
+    assert.equal(extractName(t), undefined, t);
+  assert.equal(extractName("Felipe Massa"), "Felipe Massa");
+});

@@ -29,7 +29,9 @@ export const NOT_NAME_WORDS: ReadonlySet<string> = new Set([
     cliente morador moradora casada casado aposentado aposentada cidade estado bairro rua prazer
     casa apartamento empresa loja comercio sitio fazenda chacara residencia imovel
     dono proprietario proprietaria responsavel titular sindico sindica gerente socio socia inquilino
-    inquilina filho filha marido esposa esposo mae pai dela dele`),
+    inquilina filho filha marido esposa esposo mae pai dela dele
+    hein ue uai vixe eita nossa aff afe oxe oxi oxente tche bah ixi poxa putz epa ops oba eba legal
+    show valeu blz ata entendi perfeito otimo massa top dahora beleza combinado`),
 ]);
 
 function words(list: string): string[] {
