@@ -379,3 +379,9 @@ test("names: interjections are not names; a surname that is also one still is", 
     assert.equal(extractName(t), undefined, t);
   assert.equal(extractName("Felipe Massa"), "Felipe Massa");
 });
+
+test("'a capital' with a state said or known is that state's capital", () => {
+  assert.equal(city("moro na capital do Ceará"), "Fortaleza");
+  assert.equal(readPlace("é na capital mesmo", g, { answering: true, knownUf: "PA" }).city?.name, "Belém");
+  assert.equal(city("moro na capital"), undefined, "no state: nothing to go on");
+});

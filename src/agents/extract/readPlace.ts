@@ -1,4 +1,4 @@
-import { COMMON_TWO_LETTER_WORDS, NAMESAKE_CAPITALS, STATE_KEYS, UFS } from "./brazilianStates.ts";
+import { CAPITALS, COMMON_TWO_LETTER_WORDS, NAMESAKE_CAPITALS, STATE_KEYS, UFS } from "./brazilianStates.ts";
 import { type Gazetteer, PLACE_ABBREVIATIONS, type Place, placeKey, shapeOf } from "./createGazetteer.ts";
 import { editDistance, typoBudget } from "./normalizeText.ts";
 import {
@@ -75,6 +75,9 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
   // "Gama, DF", "moro no DF": the Federal District is one municipality, Brasília.
   const only = uf ? g.onlyCity.get(uf) : undefined;
   if (!mention && only) return { city: only, ...stated };
+  // "moro na capital" with the state said or known: that state's capital.
+  const capital = !mention ? capitalOf(tokens, uf ?? opts.knownUf, g) : undefined;
+  if (capital) return { city: capital, ...stated };
   if (!mention) return uf || !namesUnknownPlace(tokens) ? stated : { unplaced: true };
   return { ...resolve(mention.places, uf ?? opts.knownUf), ...stated };
 }
@@ -101,6 +104,13 @@ function placeTokens(text: string, skip: ReadPlaceOptions["skip"]): Token[] {
 function expandAbbreviation(t: Token, next: Token | undefined): string {
   if (t.norm === "s" && t.text === "S" && next && /^\p{Lu}/u.test(next.text)) return "sao";
   return PLACE_ABBREVIATIONS[t.norm] ?? t.norm;
+}
+
+/** The capital of the state when the message says "capital" ("na capital", "a capital de MG"). */
+function capitalOf(tokens: readonly Token[], uf: string | undefined, g: Gazetteer): Place | undefined {
+  const name = uf ? CAPITALS[uf] : undefined;
+  if (!name || !tokens.some((t) => t.norm === "capital")) return undefined;
+  return g.byKey.get(placeKey(name))?.find((p) => p.uf === uf);
 }
 
 /** A strong cue followed by a capitalised word we do not know: "sou de Pasárgada". */
@@ -280,6 +290,8 @@ function fuzzyCity(
       const words = tokens.slice(i, i + len);
       if (words.length < len || words.some((_t, k) => stateAt.has(i + k))) continue;
       if (words.slice(1).some((t) => t.sep !== "" && t.sep !== "-")) continue;
+      // A word of the sentence itself ("capital", "cidade") is not a misspelt town (Capitão).
+      if (words.every((t) => ANSWER_FILLER.has(t.norm))) continue;
       const found = closest(words.map((t) => t.norm).join(" "), g);
       if (found) return { i, j: i + len, key: found, places: g.byKey.get(found) ?? [] };
     }
