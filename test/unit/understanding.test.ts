@@ -385,3 +385,15 @@ test("'a capital' with a state said or known is that state's capital", () => {
   assert.equal(readPlace("é na capital mesmo", g, { answering: true, knownUf: "PA" }).city?.name, "Belém");
   assert.equal(city("moro na capital"), undefined, "no state: nothing to go on");
 });
+
+test("choices: a diminutive names its option ('casinha', 'lojinha', 'sitiozinho')", () => {
+  const options = [
+    { id: "residential", title: "Casa", aliases: ["casa"] },
+    { id: "commercial", title: "Empresa", aliases: ["loja"] },
+    { id: "rural", title: "Rural", aliases: ["sitio"] },
+  ];
+  assert.equal(matchOption("é uma casinha", options), "residential");
+  assert.equal(matchOption("minha lojinha de roupa", options), "commercial");
+  assert.equal(matchOption("um sitiozinho", options), "rural");
+  assert.equal(matchOption("é pequenininha", options), undefined);
+});

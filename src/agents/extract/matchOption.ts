@@ -15,11 +15,19 @@ export function matchOption(text: string, options: readonly Option[]): string | 
   const names = (o: Option) => [o.id.replace(/_/g, " "), o.title, ...o.aliases].map(normalizeWords);
   const exact = options.find((o) => names(o).includes(said));
   if (exact) return exact.id;
-  const padded = ` ${said} `;
+  const padded = ` ${said} ${said.split(" ").flatMap(baseOfDiminutive).join(" ")} `;
   const mentioned = (n: string) => n.length > 0 && padded.includes(` ${n} `);
   const denied = (n: string) => new RegExp(` nao (?:e |eh |uma? |pra |para )?${n} `).test(padded);
   const hits = options.filter(
     (o) => names(o).some(mentioned) && !names(o).some((n) => n.length > 0 && denied(n)),
   );
   return hits.length === 1 ? hits[0]?.id : undefined;
+}
+
+/** "casinha" → casa, "lojinha" → loja, "sitiozinho" → sitio: the word a diminutive is made from. */
+function baseOfDiminutive(word: string): string[] {
+  const z = /^(\w{3,})zinh[oa]s?$/.exec(word);
+  if (z?.[1]) return [z[1]];
+  const inho = /^(\w{3,})inh([oa])s?$/.exec(word);
+  return inho?.[1] && inho[2] ? [`${inho[1]}${inho[2]}`] : [];
 }
