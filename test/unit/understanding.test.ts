@@ -7,6 +7,7 @@ import { extractName, findStatedName } from "../../src/agents/extract/extractNam
 import { matchOption } from "../../src/agents/extract/matchOption.ts";
 import { municipalities } from "../../src/agents/extract/municipalities.ts";
 import { parseMoneyBrl } from "../../src/agents/extract/parseMoneyBrl.ts";
+import { parseYesNo } from "../../src/agents/extract/parseYesNo.ts";
 import { readAccountHolder } from "../../src/agents/extract/readAccountHolder.ts";
 import { readPlace } from "../../src/agents/extract/readPlace.ts";
 import { checkAgent } from "../../src/agents/runtime/checkAgent.ts";
@@ -396,4 +397,14 @@ test("choices: a diminutive names its option ('casinha', 'lojinha', 'sitiozinho'
   assert.equal(matchOption("minha lojinha de roupa", options), "commercial");
   assert.equal(matchOption("um sitiozinho", options), "rural");
   assert.equal(matchOption("é pequenininha", options), undefined);
+});
+
+test("yes/no: a thumbs-up or a check mark alone is yes, a thumbs-down or a cross is no", () => {
+  assert.equal(parseYesNo("👍"), true);
+  assert.equal(parseYesNo("👍🏽"), true);
+  assert.equal(parseYesNo("✅"), true);
+  assert.equal(parseYesNo("👎"), false);
+  assert.equal(parseYesNo("🤷‍♂️"), undefined);
+  const holder = talk(["Oi", "Dalva", "Contagem", "R$ 500", "casa", "👍"]);
+  assert.equal(holder.state.slots.is_account_holder, true);
 });
