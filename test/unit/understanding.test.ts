@@ -408,3 +408,10 @@ test("yes/no: a thumbs-up or a check mark alone is yes, a thumbs-down or a cross
   const holder = talk(["Oi", "Dalva", "Contagem", "R$ 500", "casa", "👍"]);
   assert.equal(holder.state.slots.is_account_holder, true);
 });
+
+test("names: in a message with capitals, 'aqui é o'/'sou o' introduce only a capitalised name", () => {
+  assert.equal(findStatedName("Oi, aqui é o endereço da casa da minha Mãe"), undefined);
+  assert.equal(findStatedName("Sou o cara da Padaria Central"), undefined);
+  assert.equal(findStatedName("aqui é o joão")?.name, "João", "all in lowercase: any word may be a name");
+  assert.equal(extractName("Boa tarde, sou a fernanda, moro em Recife"), "Fernanda", "asked for, any case");
+});

@@ -10,8 +10,17 @@ export type NameReading = {
   stated: boolean;
 };
 
-/** Phrases that introduce the speaker's name; `capital` ones only before a capitalised word. */
-const INTRODUCER_LIST: readonly { words: string; capital?: boolean; title?: boolean }[] = [
+/**
+ * Phrases that introduce the speaker's name. `capital`: only before a capitalised word. `title`:
+ * only where the speaker's words begin. `casedIfCapitals`: in a message written with capitals,
+ * only before a capitalised word ("aqui é o endereço", "sou o cara" are not names).
+ */
+const INTRODUCER_LIST: readonly {
+  words: string;
+  capital?: boolean;
+  title?: boolean;
+  casedIfCapitals?: boolean;
+}[] = [
   { words: "meu nome e" },
   { words: "meu nome eh" },
   { words: "meu nome" },
@@ -24,17 +33,17 @@ const INTRODUCER_LIST: readonly { words: string; capital?: boolean; title?: bool
   { words: "me chama de" },
   { words: "me chamam de" },
   { words: "podem me chamar de" },
-  { words: "aqui e o" },
-  { words: "aqui e a" },
-  { words: "aqui eh o" },
-  { words: "aqui eh a" },
-  { words: "quem fala e o" },
-  { words: "quem fala e a" },
+  { words: "aqui e o", casedIfCapitals: true },
+  { words: "aqui e a", casedIfCapitals: true },
+  { words: "aqui eh o", casedIfCapitals: true },
+  { words: "aqui eh a", casedIfCapitals: true },
+  { words: "quem fala e o", casedIfCapitals: true },
+  { words: "quem fala e a", casedIfCapitals: true },
   { words: "aqui e", capital: true },
-  { words: "sou o" },
-  { words: "sou a" },
-  { words: "eu sou o" },
-  { words: "eu sou a" },
+  { words: "sou o", casedIfCapitals: true },
+  { words: "sou a", casedIfCapitals: true },
+  { words: "eu sou o", casedIfCapitals: true },
+  { words: "eu sou a", casedIfCapitals: true },
   { words: "sou", capital: true },
   { words: "my name is" },
   { words: "i am", capital: true },
@@ -90,7 +99,10 @@ export function findStatedName(text: string): NameReading | undefined {
       let at = i + words.length;
       // The introducer is one phrase: "aqui, é" is not "aqui é".
       if (tokens.slice(i + 1, at).some((t) => t.sep !== "" && t.sep !== "'")) continue;
-      if (intro.capital && !/^\p{Lu}/u.test(tokens[at]?.text ?? "")) continue;
+      const cased = /^\p{Lu}/u.test(tokens[at]?.text ?? "");
+      if (intro.capital && !cased) continue;
+      if (intro.casedIfCapitals && !cased && writesCapitals(tokens) && !TITLES.has(tokens[at]?.norm ?? ""))
+        continue;
       // "Dona Maria" speaks for herself only where her words begin, not in "a filha da dona Maria".
       if (intro.title && !opensWords(tokens, i)) continue;
       // "aqui é a Dona Célia": the title goes.
@@ -130,7 +142,8 @@ export function readNameAnswer(text: string): NameReading | undefined {
   if (TITLES.has(tokens[i]?.norm ?? "")) i++;
   const clause = firstClause(tokens, i);
   if (clause.length === 0 || /\d/.test(text.slice(clause[0]?.start, clause.at(-1)?.end))) return undefined;
-  const found = nameAt(tokens, i, clause.length);
+  // Asked for, the name's first word counts however it is typed ("sou a fernanda de Recife").
+  const found = nameAt(tokens, i, clause.length, true);
   if (!found) return undefined;
   const name = { ...found, stated: false };
   if (name.end === clause.at(-1)?.end) return name;
@@ -153,14 +166,20 @@ function firstClause(tokens: readonly Token[], i: number): Token[] {
 }
 
 /** Up to five name words from position i (particles only between names), or nothing. */
-function nameAt(tokens: readonly Token[], i: number, limit = 5): Omit<NameReading, "stated"> | undefined {
+function nameAt(
+  tokens: readonly Token[],
+  i: number,
+  limit = 5,
+  anyCaseFirst = false,
+): Omit<NameReading, "stated"> | undefined {
   const words: Token[] = [];
   for (let k = i; k < tokens.length && words.length < limit; k++) {
     const t = tokens[k];
     if (!t) break;
     if (k > i && t.sep !== "" && t.sep !== "-" && t.sep !== "'") break;
     const particle = PARTICLES.has(t.norm) && words.length > 0;
-    if (!particle && !isNameWord(tokens, k, words.length === 0)) break;
+    const first = words.length === 0;
+    if (!particle && !isNameWord(tokens, k, first, first && anyCaseFirst)) break;
     words.push(t);
   }
   while (words.length > 0 && PARTICLES.has(words.at(-1)?.norm ?? "")) words.pop();
@@ -175,15 +194,19 @@ function nameAt(tokens: readonly Token[], i: number, limit = 5): Omit<NameReadin
 }
 
 /** A word of a name; the first one also must not be a greeting, an intent or a word of the trade. */
-function isNameWord(tokens: readonly Token[], k: number, first: boolean): boolean {
+function isNameWord(tokens: readonly Token[], k: number, first: boolean, anyCase = false): boolean {
   const t = tokens[k];
   if (!t || !/^\p{L}[\p{L}'’-]*$/u.test(t.text) || t.norm.length < 2) return false;
   const blocked = first ? NOT_NAME_WORDS : NOT_NAME_CONTINUATION;
   if (blocked.has(t.norm) || TITLES.has(t.norm) || NOISE.test(t.norm)) return false;
   // In a message written in lowercase any word may be a name; with capitals, a lowercase word
   // after a name is the rest of the sentence ("Marcelo aqui", "João moro em…").
-  const writesCapitals = tokens.some((_, j) => isCapitalized(tokens, j));
-  return !writesCapitals || /^\p{Lu}/u.test(t.text) || k === 0;
+  return anyCase || !writesCapitals(tokens) || /^\p{Lu}/u.test(t.text) || k === 0;
+}
+
+/** The customer writes with capitals somewhere besides the start of a sentence. */
+function writesCapitals(tokens: readonly Token[]): boolean {
+  return tokens.some((_, j) => isCapitalized(tokens, j));
 }
 
 function casing(word: string, index: number): string {

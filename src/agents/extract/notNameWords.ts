@@ -31,7 +31,8 @@ export const NOT_NAME_WORDS: ReadonlySet<string> = new Set([
     dono proprietario proprietaria responsavel titular sindico sindica gerente socio socia inquilino
     inquilina filho filha marido esposa esposo mae pai dela dele
     hein ue uai vixe eita nossa aff afe oxe oxi oxente tche bah ixi poxa putz epa ops oba eba legal
-    show valeu blz ata entendi perfeito otimo massa top dahora beleza combinado`),
+    show valeu blz ata entendi perfeito otimo massa top dahora beleza combinado cara moco moca mano
+    amigo amiga senhorita`),
 ]);
 
 function words(list: string): string[] {
