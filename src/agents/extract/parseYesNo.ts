@@ -64,7 +64,7 @@ const NO = new Set([
 /** A yes/no answer ("sim", "uhum", "claro"; "não", "negativo"), or undefined when it is not one. */
 export function parseYesNo(text: string): boolean | undefined {
   // A thumbs-up or a check mark alone answers yes on WhatsApp; a thumbs-down or a cross, no.
-  const emoji = text.replace(/[\s\u{FE0F}\u{1F3FB}-\u{1F3FF}]/gu, "");
+  const emoji = text.replace(/\s|\u{FE0F}|[\u{1F3FB}-\u{1F3FF}]/gu, "");
   if (/^(?:👍|👌|✅|✔)+$/u.test(emoji)) return true;
   if (/^(?:👎|❌|✖)+$/u.test(emoji)) return false;
   const t = normalizeWords(text);
