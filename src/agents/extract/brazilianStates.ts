@@ -30,9 +30,6 @@ export const UFS: Record<string, string> = {
   TO: "Tocantins",
 };
 
-/** State capitals whose name is the state's (São Paulo, Rio de Janeiro): alone, the name means the city. */
-export const NAMESAKE_CAPITALS: ReadonlySet<string> = new Set(["SP", "RJ"]);
-
 /** Folded state names (and the short "minas") → UF. */
 export const STATE_KEYS: ReadonlyMap<string, string> = new Map([
   ...Object.entries(UFS).map(([uf, name]): [string, string] => [
@@ -90,3 +87,8 @@ export const CAPITALS: Readonly<Record<string, string>> = {
   SE: "Aracaju",
   TO: "Palmas",
 };
+
+/** States whose capital bears the state's name (São Paulo, Rio de Janeiro): alone, the name means the city. */
+export const NAMESAKE_CAPITALS: ReadonlySet<string> = new Set(
+  Object.keys(UFS).filter((uf) => CAPITALS[uf] === UFS[uf]),
+);

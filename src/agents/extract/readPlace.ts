@@ -108,9 +108,13 @@ function expandAbbreviation(t: Token, next: Token | undefined): string {
 
 /** The capital of the state when the message says "capital" ("na capital", "a capital de MG"). */
 function capitalOf(tokens: readonly Token[], uf: string | undefined, g: Gazetteer): Place | undefined {
-  const name = uf ? CAPITALS[uf] : undefined;
-  if (!name || !tokens.some((t) => t.norm === "capital")) return undefined;
-  return g.byKey.get(placeKey(name))?.find((p) => p.uf === uf);
+  return uf && tokens.some((t) => t.norm === "capital") ? capitalPlace(uf, g) : undefined;
+}
+
+/** A state's capital as the gazetteer holds it. */
+function capitalPlace(uf: string, g: Gazetteer): Place | undefined {
+  const name = CAPITALS[uf];
+  return name ? g.byKey.get(placeKey(name))?.find((p) => p.uf === uf) : undefined;
 }
 
 /** A strong cue followed by a capitalised word we do not know: "sou de Pasárgada". */
@@ -166,8 +170,7 @@ function scan(tokens: readonly Token[], g: Gazetteer): { states: StateMention[];
 
 /** The capital that bears its state's name (São Paulo, Rio de Janeiro), if this state has one. */
 function capitalNamedAfter(uf: string, g: Gazetteer): Place | undefined {
-  if (!NAMESAKE_CAPITALS.has(uf)) return undefined;
-  return g.byKey.get(placeKey(UFS[uf] ?? ""))?.find((p) => p.uf === uf);
+  return NAMESAKE_CAPITALS.has(uf) ? capitalPlace(uf, g) : undefined;
 }
 
 function cityAt(tokens: readonly Token[], i: number, g: Gazetteer): CityMention | undefined {

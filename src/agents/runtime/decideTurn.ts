@@ -5,11 +5,10 @@ import type { FaqReply } from "./faqReply.ts";
 import type { MediaReading } from "./mediaReading.ts";
 import {
   type AgentState,
-  askEffect,
   currentAsk,
   type Effect,
   initialState,
-  markPosed,
+  pose,
   type SlotValue,
   type TransitionContext,
   transition,
@@ -127,8 +126,8 @@ export function decideTurn(
     const asked = currentAsk(def, state);
     // Still on a question the LLM could not answer: ask it (again).
     if (!state.done && asked && replies.length === 0) {
-      replies = [askEffect(def, state, asked, false)];
-      state = markPosed(state, asked.slot);
+      replies = [];
+      state = pose(def, state, asked, false, replies);
     }
     return finish(state);
   }

@@ -193,8 +193,7 @@ export function transition(
     // An attempt to steer the bot changes no slot, whatever numbers or places it holds: refused,
     // and the question on the table is asked again.
     effects.push(...faqEffects(def.faq, computeVars(def, s), event.answer, text));
-    if (asked) effects.push(askEffect(def, s, asked, false));
-    return { state: asked ? markPosed(s, asked.slot) : s, effects };
+    return { state: asked ? pose(def, s, asked, false, effects) : s, effects };
   }
   const correcting = CORRECTION.test(normalizeWords(text));
   const filled: string[] = [];
@@ -228,21 +227,13 @@ export function transition(
     if (intent === "question" && def.faq && event.answer) {
       // Answered from the knowledge base; the flow resumes with the question it was on.
       effects.push(...faqEffects(def.faq, computeVars(def, s), event.answer, text));
-      if (asked) {
-        effects.push(askEffect(def, s, asked, false));
-        s = markPosed(s, asked.slot);
-      }
-      return { state: s, effects };
+      return { state: asked ? pose(def, s, asked, false, effects) : s, effects };
     }
     if (intent === "question" && def.global.question) {
       // Off the script: acknowledge, flag for a person, and stay on the same question.
       effects.push({ type: "attention", reason: "question", text });
       effects.push({ type: "reply", prompt: def.global.question.prompt, vars: computeVars(def, s) });
-      if (asked) {
-        effects.push(askEffect(def, s, asked, false));
-        s = markPosed(s, asked.slot);
-      }
-      return { state: s, effects };
+      return { state: asked ? pose(def, s, asked, false, effects) : s, effects };
     }
     const cityAsk = unplacedCity(def, s, reading.place, asked);
     if (cityAsk) {
@@ -251,18 +242,14 @@ export function transition(
       effects.push(askEffect(def, s, cityAsk, true));
       return { state: s, effects };
     }
-    if (asked && !asked.optional && repeated) {
-      effects.push(askEffect(def, s, asked, false));
-      return { state: markPosed(s, asked.slot), effects };
-    }
+    if (asked && !asked.optional && repeated) return { state: pose(def, s, asked, false, effects), effects };
     if (asked && !asked.optional) {
       s = { ...s, misses: s.misses + 1 };
       if (s.misses >= def.max_misses && def.handoff_state)
         return enter(def, s, def.handoff_state, effects, ctx);
       // Two cities in one message: ask which one, not "não encontrei".
       const several = def.slots[asked.slot]?.type === "city" && reading.place.conflicting === true;
-      effects.push(askEffect(def, s, asked, several ? "several" : true));
-      return { state: markPosed(s, asked.slot), effects };
+      return { state: pose(def, s, asked, several ? "several" : true, effects), effects };
     }
     const idle = def.states[s.state]?.idle;
     if (idle && text) effects.push({ type: "reply", prompt: idle, vars: computeVars(def, s) });
@@ -485,8 +472,7 @@ function settle(
     }
     const ask = currentAsk(def, state);
     if (ask && (entered || changed)) {
-      effects.push(askEffect(def, state, ask, false));
-      state = markPosed(state, ask.slot);
+      state = pose(def, state, ask, false, effects);
       if (ask.optional) state = { ...state, asked: [...state.asked, ask.slot] };
     }
     return { state, effects };
@@ -525,7 +511,7 @@ function enter(def: AgentDefinition, s: AgentState, to: string, effects: Effect[
  * the answer named two cities), its follow-up wording when
  * it comes back after something else (no greeting repeated), else its first wording.
  */
-export function askEffect(
+function askEffect(
   def: AgentDefinition,
   s: AgentState,
   ask: AskDefinition,
@@ -586,8 +572,8 @@ function readMessage(
  */
 function placeCity(def: AgentDefinition, s: AgentState, place: PlaceReading, filled: string[]): void {
   const city = place.city;
-  const citySlot = Object.keys(def.slots).find((k) => def.slots[k]?.type === "city");
-  const ufSlot = Object.keys(def.slots).find((k) => def.slots[k]?.type === "uf");
+  const citySlot = slotOfType(def, "city");
+  const ufSlot = slotOfType(def, "uf");
   if (!city || !citySlot || !ufSlot || !filled.includes(citySlot) || s.slots[citySlot] !== city.name) return;
   if (s.slots[ufSlot] === city.uf) return;
   s.slots[ufSlot] = city.uf;
@@ -620,9 +606,14 @@ function unplacedCity(
   asked: AskDefinition | undefined,
 ): AskDefinition | undefined {
   if (!place.unplaced) return undefined;
-  const slot = Object.keys(def.slots).find((k) => def.slots[k]?.type === "city");
+  const slot = slotOfType(def, "city");
   if (!slot || s.slots[slot] !== undefined || asked?.slot === slot) return undefined;
   return def.states[s.state]?.ask.find((a) => a.slot === slot);
+}
+
+/** The agent's slot of this type (its city, its state), if it has one. */
+function slotOfType(def: AgentDefinition, type: SlotSpec["type"]): string | undefined {
+  return Object.keys(def.slots).find((k) => def.slots[k]?.type === type);
 }
 
 /** Slots that still hold the value the last bill gave them. */
@@ -635,9 +626,16 @@ function billSlots(def: AgentDefinition, s: AgentState): Set<string> {
   );
 }
 
-/** The state after putting this question to the customer. */
-export function markPosed(s: AgentState, slot: string): AgentState {
-  return s.posed?.includes(slot) ? s : { ...s, posed: [...(s.posed ?? []), slot] };
+/** Puts the question to the customer (its effect added to `effects`) and records it as posed. */
+export function pose(
+  def: AgentDefinition,
+  s: AgentState,
+  ask: AskDefinition,
+  again: boolean | "several",
+  effects: Effect[],
+): AgentState {
+  effects.push(askEffect(def, s, ask, again));
+  return s.posed?.includes(ask.slot) ? s : { ...s, posed: [...(s.posed ?? []), ask.slot] };
 }
 
 /** Reads the asked slot from an answer. */
