@@ -55,10 +55,10 @@ export function readPlace(text: string, g: Gazetteer, opts: ReadPlaceOptions = {
   // ("Feliz Natal" is a municipality, and a greeting).
   const answerEnd = answerLikeUpTo(tokens, states, cities);
   const answer = answerEnd > 0 && (!!opts.answering || states.length > 0);
-  const accepted = cities.filter((c) => accepts(tokens, c, states, g, answer && c.j <= answerEnd));
   // "perto de Campinas": a landmark, not the place.
-  const places = accepted.filter((c) => !cuedBy(tokens, c.i, NEAR_CUES));
-  accepted.splice(0, accepted.length, ...places);
+  const accepted = cities.filter(
+    (c) => accepts(tokens, c, states, g, answer && c.j <= answerEnd) && !cuedBy(tokens, c.i, NEAR_CUES),
+  );
   if (accepted.length === 0) {
     // A short answer to the city question is read with typos even with a word we do not know.
     const short = !!opts.answering && tokens.length <= 6;
