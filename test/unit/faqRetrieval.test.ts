@@ -123,7 +123,7 @@ describe("answer sentences", () => {
 });
 
 describe('"não sei" as a decision', () => {
-  const evidence = { best: 10, margin: 2, coverage: 1, unknown: [], words: 3 };
+  const evidence = { best: 10, margin: 2, coverage: 1, unknown: [], words: 3, strength: 1 };
   test("questions needing live or personal data", () => {
     for (const q of [
       "quanto ta o preço da tarifa hj?",
@@ -146,6 +146,15 @@ describe('"não sei" as a decision', () => {
     assert.equal(decideDontKnow("qual o CNPJ de vcs?", evidence, "Envie o cartão CNPJ."), "no_match");
     assert.equal(decideDontKnow("quanto custa o frete?", evidence, "custa R$ 15"), undefined);
     assert.equal(asksForFigure("qto tempo demora?"), true);
+  });
+  test("a best page that is weak and matches the question only in part is no answer", () => {
+    // raw 3 → relevance 0.375: weak. Half the question's information matched: partial.
+    const weakPartial = { ...evidence, best: 3, strength: 0.5 };
+    assert.equal(decideDontKnow("em que ano vocês abriram?", weakPartial, "texto"), "no_match");
+    // A short question matched in full scores low in absolute terms and is still answered.
+    assert.equal(decideDontKnow("tem carência?", { ...weakPartial, strength: 1.1 }, "texto"), undefined);
+    // A strong page is answered even when part of a long message is not on it.
+    assert.equal(decideDontKnow("e o desconto?", { ...weakPartial, best: 9 }, "texto"), undefined);
   });
   test("the thing a yes/no question asks about must be on the best page", () => {
     assert.equal(focusOf("vcs tem aplicativo?"), "aplicativo");

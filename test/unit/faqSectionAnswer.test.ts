@@ -94,7 +94,7 @@ describe("two pages tied for the question", () => {
   });
   const kbWith = (margin: number): KnowledgeBase => {
     const passages = [passage("a", "Resposta A."), passage("b", "Resposta B.")];
-    const evidence = { best: 8, margin, coverage: 1, unknown: [], words: 2 };
+    const evidence = { best: 8, margin, coverage: 1, unknown: [], words: 2, strength: 1 };
     const retrieval: Retrieval = {
       passages,
       ms: 1,

@@ -39,7 +39,7 @@ describe("askedThing: what a question asks about", () => {
 });
 
 describe("'não sei' when the asked thing is not named in one section of the best page", () => {
-  const evidence: Evidence = { best: 8, margin: 1.5, coverage: 0.6, unknown: [], words: 2 };
+  const evidence: Evidence = { best: 8, margin: 1.5, coverage: 0.6, unknown: [], words: 2, strength: 1 };
   test("a thing no section names is out of scope; one it names may be answered", () => {
     const q = "qual o endereço do escritório?";
     const asked = { words: ["endereco", "escritorio"] };

@@ -7,7 +7,7 @@ import { focusOf } from "./focusOf.ts";
 import { foldText } from "./foldText.ts";
 import { fuseRankings } from "./fuseRankings.ts";
 import { hasTable } from "./indexKnowledge.ts";
-import { type PageHit, rankPages } from "./rankPages.ts";
+import { groupIdf, type PageHit, rankPages, relevance } from "./rankPages.ts";
 import { selectSentences } from "./selectSentences.ts";
 import { splitQuestions } from "./splitQuestions.ts";
 
@@ -42,6 +42,11 @@ export type Evidence = {
   unknown: string[];
   /** Content words of the question (weight 1). */
   words: number;
+  /**
+   * Best page's raw score per unit of the question's information (the idf of its content words):
+   * near 1 and above when the page matches every word of the question well, however short it is.
+   */
+  strength: number;
   /** The thing or action a yes/no question asks about ("tem aplicativo?"), and whether the best page has it. */
   focus?: { word: string; onBestPage: boolean };
   /** The thing the question asks about (see askedThing), and whether one section of the best page names it. */
@@ -162,14 +167,6 @@ export function createKnowledgeBase(opts: {
   };
 }
 
-/**
- * One relevance number per page in 0..1 from the raw BM25F score, so operators can set a
- * threshold (FAQ_MIN_SCORE) without knowing the scale. Pure.
- */
-export function relevance(raw: number): number {
-  return raw / (raw + 5);
-}
-
 function passageOf(
   index: SearchIndex,
   pageId: string,
@@ -204,6 +201,7 @@ function evidenceOf(index: SearchIndex, text: string, hits: PageHit[], groups: Q
     !!bag &&
     group.terms.some((t) => (t.weight >= 0.8 || t.key.startsWith("p:")) && bag.tf.has(t.key));
   const thing = askedThing(text);
+  const information = main.reduce((n, g) => n + groupIdf(g, index), 0);
   return {
     ...(word ? { focus: { word, onBestPage } } : {}),
     ...(thing
@@ -214,6 +212,7 @@ function evidenceOf(index: SearchIndex, text: string, hits: PageHit[], groups: Q
     coverage: first?.coverage ?? 0,
     unknown: main.filter((g) => !g.known).map((g) => g.word),
     words: main.length,
+    strength: first ? first.raw / Math.max(information, Number.EPSILON) : 0,
   };
 }
 

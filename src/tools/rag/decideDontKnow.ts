@@ -1,11 +1,21 @@
 import type { Evidence } from "./createKnowledgeBase.ts";
 import { foldText, wordsOf } from "./foldText.ts";
 import { needsLiveData } from "./needsLiveData.ts";
+import { relevance } from "./rankPages.ts";
 
 export type DontKnowReason = "no_match" | "out_of_scope" | "live_data";
 
 /** Below this share of the question's (idf-weighted) words, the best page is about something else. */
 export const MIN_COVERAGE = 0.28;
+
+/**
+ * A best page both weak in absolute terms (relevance below this) and matching the question only in
+ * part (strength below STRONG) shares a word or two with it by chance. Calibrated on the dev set's
+ * odd half and the project's probes (`npm run eval:faq`): the boundary between the out-of-scope
+ * questions answered with a loose passage and the answerable ones.
+ */
+const WEAK = 0.5;
+const STRONG = 0.75;
 
 /** Share of the question's content words the knowledge base never uses that makes it about something else. */
 const MOSTLY_UNKNOWN = 0.6;
@@ -26,6 +36,9 @@ export function decideDontKnow(
   if (needsLiveData(question)) return "live_data";
   if (evidence.best <= 0 || !excerpt) return "no_match";
   if (evidence.coverage < MIN_COVERAGE) return "no_match";
+  // "quantos clientes vocês têm?": a page sharing a word or two, weakly, is no answer; a short
+  // question matched in full ("tem fidelidade?") scores low in absolute terms but is answered.
+  if (relevance(evidence.best) < WEAK && evidence.strength < STRONG) return "no_match";
   // "previsão do tempo pra amanhã": most of the question is words the pages never use.
   if (evidence.words > 0 && evidence.unknown.length / evidence.words >= MOSTLY_UNKNOWN) return "out_of_scope";
   // "vocês têm aplicativo?", "dá pra parcelar?": the thing asked about must be on the answer page.

@@ -70,3 +70,11 @@ export function rankPages(index: SearchIndex, groups: QueryGroup[]): PageHit[] {
   }
   return hits.sort((a, b) => b.raw - a.raw);
 }
+
+/**
+ * One relevance number per page in 0..1 from the raw BM25F score, so operators can set a
+ * threshold (FAQ_MIN_SCORE) without knowing the scale. Pure.
+ */
+export function relevance(raw: number): number {
+  return raw / (raw + 5);
+}
