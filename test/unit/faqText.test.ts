@@ -8,6 +8,7 @@ import { fuseRankings } from "../../src/tools/rag/fuseRankings.ts";
 import { needsClarification } from "../../src/tools/rag/needsClarification.ts";
 import { parseKnowledgePage } from "../../src/tools/rag/parseKnowledgePage.ts";
 import { parseSynonyms } from "../../src/tools/rag/parseSynonyms.ts";
+import { isContentWord } from "../../src/tools/rag/stopWords.ts";
 import { trimPassage } from "../../src/tools/rag/trimPassage.ts";
 
 describe("chunking", () => {
@@ -201,5 +202,27 @@ describe("knowledge files", () => {
         "s.yaml:3: 2: a group needs at least two words",
       ],
     });
+  });
+});
+
+describe("content words", () => {
+  test("every form of a modal verb wrapping the question is no content word", () => {
+    for (const w of [
+      "quiser",
+      "quisesse",
+      "queira",
+      "poderia",
+      "pudesse",
+      "deveria",
+      "precisaria",
+      "consigo",
+      "conseguiria",
+      "gostaria",
+    ])
+      assert.equal(isContentWord(w), false, w);
+  });
+  test("words that only start like a modal verb stay content words", () => {
+    for (const w of ["querosene", "poderoso", "devolucao", "precisao", "conseguinte", "gostoso", "queijo"])
+      assert.equal(isContentWord(w), true, w);
   });
 });

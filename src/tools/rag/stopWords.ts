@@ -30,8 +30,19 @@ export const QUESTION_FILLERS = new Set(
   ).split(" "),
 );
 
+/**
+ * Every form of the modal verbs a customer wraps a question in (querer, poder, dever, precisar,
+ * conseguir, gostar de): "se eu quiser sair", "a gente poderia", "vocês conseguiriam". They are a
+ * closed class, so their conjugation is matched instead of listing forms; the pages use them too
+ * ("se não quiser mais receber…"), which would rank a page by the wrapper instead of the question.
+ */
+const MODAL_VERB =
+  /^(quer(o|es|emos|em|ia|ias|iamos|iam|eria|erias|eriamos|eriam|endo|ido)?|quis(er|ermos|erem|esse|essem|emos|eram)?|queira(s|mos|m)?|pos(so|sa|sas|samos|sam)|pod(e|es|emos|em|ia|ias|iamos|iam|eria|erias|eriamos|eriam|endo|ido)|pud(e|er|ermos|erem|esse|essem|emos|eram)|dev(o|e|es|emos|em|ia|iam|eria|eriam|ido|endo)|precis(o|a|as|amos|am|ava|ei|ou|aria|ariam|ando|e|em|asse|ar)|consig(o|a|as|amos|am)|consegu(e|es|imos|em|ia|iam|iria|iriam|i|iu|ir|indo)|gost(aria|ariamos|ariam))$/;
+
 /** A content word: not a stop word nor a question filler, at least 3 letters or a number. */
 export function isContentWord(folded: string): boolean {
   if (/^\d+$/.test(folded)) return true;
-  return folded.length >= 3 && !STOP_WORDS.has(folded) && !QUESTION_FILLERS.has(folded);
+  return (
+    folded.length >= 3 && !STOP_WORDS.has(folded) && !QUESTION_FILLERS.has(folded) && !MODAL_VERB.test(folded)
+  );
 }
