@@ -117,6 +117,10 @@ describe("two pages tied for the question", () => {
     const a = await answerQuestion({ kb: kbWith(1.5) }, "pergunta sobre isso?");
     assert.equal(a.kind === "answer" && a.text, "Resposta A. E mais.");
   });
+  test("a page put first by a decision (it names the asked thing) is no coin toss: quoted alone", async () => {
+    const a = await answerQuestion({ kb: kbWith(0.9) }, "pergunta sobre isso?");
+    assert.equal(a.kind === "answer" && a.text, "Resposta A. E mais.");
+  });
 });
 
 describe("inflections the pages never use", () => {

@@ -221,6 +221,11 @@ describe("content words", () => {
     ])
       assert.equal(isContentWord(w), false, w);
   });
+  test("the auxiliary verbs' forms are no content words: 'sou de', 'vocês dão', 'se eu tiver'", () => {
+    for (const w of ["sou", "dao", "tiver", "fosse", "estiver", "iria", "deu"])
+      assert.equal(isContentWord(w), false, w);
+    for (const w of ["dados", "sousa", "daora"]) assert.equal(isContentWord(w), true, w);
+  });
   test("words that only start like a modal verb stay content words", () => {
     for (const w of ["querosene", "poderoso", "devolucao", "precisao", "conseguinte", "gostoso", "queijo"])
       assert.equal(isContentWord(w), true, w);

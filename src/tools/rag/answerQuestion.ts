@@ -110,7 +110,7 @@ export async function answerQuestion(deps: AnswerDeps, question: string): Promis
  */
 function tiedRunnerUp(question: QuestionResult): Passage[] {
   const second = question.passages[1];
-  if (!second?.excerpt || question.evidence.margin >= TIED) return [];
+  if (!second?.excerpt || question.evidence.margin >= TIED || question.evidence.margin < 1) return [];
   return [{ ...second, section: second.excerpt }];
 }
 

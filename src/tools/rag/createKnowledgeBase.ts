@@ -7,6 +7,7 @@ import { focusOf } from "./focusOf.ts";
 import { foldText } from "./foldText.ts";
 import { fuseRankings } from "./fuseRankings.ts";
 import { hasTable } from "./indexKnowledge.ts";
+import { placeTerms } from "./placeTerms.ts";
 import { groupIdf, type PageHit, rankPages, relevance } from "./rankPages.ts";
 import { selectSentences } from "./selectSentences.ts";
 import { splitQuestions } from "./splitQuestions.ts";
@@ -120,8 +121,12 @@ export function createKnowledgeBase(opts: {
       const { index } = current;
       const parts = splitQuestions(question);
       if (parts.questions.length === 0) return empty;
-      const context = buildQuery(parts.context, index, CONTEXT_WEIGHT);
-      const asked = parts.questions.map((q) => buildQuery(q, index));
+      // "sou de Feira de Santana": the town's name is where the customer is, not words of the
+      // question; its state's code and name are searched instead.
+      const place = placeTerms(question, index, CONTEXT_WEIGHT);
+      const notPlace = (groups: QueryGroup[]) => groups.filter((g) => !place.nameWords.has(foldText(g.word)));
+      const context = [...notPlace(buildQuery(parts.context, index, CONTEXT_WEIGHT)), ...place.groups];
+      const asked = parts.questions.map((q) => notPlace(buildQuery(q, index)));
       const questions = parts.questions.map((text, i) => {
         const others = asked.flatMap((g, j) => (j === i ? [] : reweigh(g, OTHER_QUESTION_WEIGHT)));
         const groups = merge([...(asked[i] ?? []), ...others, ...context]);

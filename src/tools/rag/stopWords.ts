@@ -39,10 +39,29 @@ export const QUESTION_FILLERS = new Set(
 const MODAL_VERB =
   /^(quer(o|es|emos|em|ia|ias|iamos|iam|eria|erias|eriamos|eriam|endo|ido)?|quis(er|ermos|erem|esse|essem|emos|eram)?|queira(s|mos|m)?|pos(so|sa|sas|samos|sam)|pod(e|es|emos|em|ia|ias|iamos|iam|eria|erias|eriamos|eriam|endo|ido)|pud(e|er|ermos|erem|esse|essem|emos|eram)|dev(o|e|es|emos|em|ia|iam|eria|eriam|ido|endo)|precis(o|a|as|amos|am|ava|ei|ou|aria|ariam|ando|e|em|asse|ar)|consig(o|a|as|amos|am)|consegu(e|es|imos|em|ia|iam|iria|iriam|i|iu|ir|indo)|gost(aria|ariamos|ariam))$/;
 
+/**
+ * The conjugation of the auxiliary verbs (ser, estar, ter, haver, ir, dar): "sou de Feira",
+ * "vocês dão desconto?", "se eu tiver", "já fui". Grammar, not content. Folded.
+ */
+const AUXILIARY_FORMS = new Set(
+  (
+    "sou es somos sois eram fui foste fomos foram seja sejam sejamos fosse fossem for forem formos " +
+    "sera serao seria seriam sendo sido estas estamos estavam estive esteve estivemos estiveram " +
+    "estiver estiverem esteja estejam estivesse estaria estando estado tens temos tinham tive teve " +
+    "tivemos tiveram tiver tiverem tenha tenham tivesse teria teriam tendo tido houve houver haja " +
+    "vamos ia iam irei ira iremos irao iria iriam indo dou das dao damos dei deu demos deram daria " +
+    "dariam dando der derem desse"
+  ).split(" "),
+);
+
 /** A content word: not a stop word nor a question filler, at least 3 letters or a number. */
 export function isContentWord(folded: string): boolean {
   if (/^\d+$/.test(folded)) return true;
   return (
-    folded.length >= 3 && !STOP_WORDS.has(folded) && !QUESTION_FILLERS.has(folded) && !MODAL_VERB.test(folded)
+    folded.length >= 3 &&
+    !STOP_WORDS.has(folded) &&
+    !QUESTION_FILLERS.has(folded) &&
+    !AUXILIARY_FORMS.has(folded) &&
+    !MODAL_VERB.test(folded)
   );
 }
