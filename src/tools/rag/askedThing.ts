@@ -10,6 +10,8 @@ import { isContentWord, STOP_WORDS } from "./stopWords.ts";
 export type AskedThing = {
   /** Folded words that name the thing; the section that answers must hold all of them. */
   words: string[];
+  /** "quantos X?": the answer is a number of X ("8 usinas", "duas contas"). */
+  count?: boolean;
 };
 
 /*
@@ -54,7 +56,7 @@ export function askedThing(question: string): AskedThing | undefined {
     const next = words.slice(i + 1);
     if (w === "quantos" || w === "quantas") {
       const thing = headOf(next);
-      if (thing[0] && !UNITS.has(thing[0])) return { words: thing.slice(0, 1) };
+      if (thing[0] && !UNITS.has(thing[0])) return { words: thing.slice(0, 1), count: true };
     }
     if (w === "qual" || w === "quais" || (w === "quem" && next[0] === "e")) {
       const thing = thingAfterAttribute(skipLinking(next));

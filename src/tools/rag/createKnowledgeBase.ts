@@ -11,6 +11,7 @@ import { placeTerms } from "./placeTerms.ts";
 import { groupIdf, type PageHit, rankPages, relevance } from "./rankPages.ts";
 import { selectSentences } from "./selectSentences.ts";
 import { splitQuestions } from "./splitQuestions.ts";
+import { statesCount } from "./statesCount.ts";
 
 export type Passage = {
   pageId: string;
@@ -50,6 +51,8 @@ export type Evidence = {
   strength: number;
   /** The thing or action a yes/no question asks about ("tem aplicativo?"), and whether the best page has it. */
   focus?: { word: string; onBestPage: boolean };
+  /** For "quantos X?": whether the best page gives a number of X ("8 usinas"). */
+  counted?: boolean;
   /** The thing the question asks about (see askedThing), and whether one section of the best page names it. */
   asked?: AskedThing & { inSection: boolean };
 };
@@ -130,7 +133,7 @@ export function createKnowledgeBase(opts: {
       const questions = parts.questions.map((text, i) => {
         const others = asked.flatMap((g, j) => (j === i ? [] : reweigh(g, OTHER_QUESTION_WEIGHT)));
         const groups = merge([...(asked[i] ?? []), ...others, ...context]);
-        const hits = rankPages(index, groups);
+        const hits = preferCounted(index, rankPages(index, groups), askedThing(text));
         return { text, groups, hits };
       });
       const all = merge([...asked.flat(), ...context]);
@@ -212,6 +215,9 @@ function evidenceOf(index: SearchIndex, text: string, hits: PageHit[], groups: Q
     ...(thing
       ? { asked: { ...thing, inSection: namesThing(index, first?.pageId, groups, thing.words) } }
       : {}),
+    ...(thing?.count && thing.words[0] && first
+      ? { counted: pageStatesCount(index, first.pageId, thing.words[0]) }
+      : {}),
     best: first?.raw ?? 0,
     margin: first ? (second ? first.raw / second.raw : 1) : 0,
     coverage: first?.coverage ?? 0,
@@ -233,6 +239,25 @@ function namesThing(index: SearchIndex, pageId: string | undefined, groups: Quer
     const tf = index.chunks[i]?.bag.tf;
     return !!tf && termsOf.every((terms) => terms.some((t) => tf.has(t.key)));
   });
+}
+
+/** Pages near the top a "quantos X?" question looks through for a number of X. */
+const COUNT_CANDIDATES = 3;
+
+/**
+ * "quantas usinas vocês têm?": of the first pages, the one that gives a number of the thing
+ * ("8 usinas") answers it, whatever else another page shares with the question. Pure.
+ */
+function preferCounted(index: SearchIndex, hits: PageHit[], thing: AskedThing | undefined): PageHit[] {
+  const word = thing?.count ? thing.words[0] : undefined;
+  if (!word) return hits;
+  const counted = hits.slice(0, COUNT_CANDIDATES).find((h) => pageStatesCount(index, h.pageId, word));
+  return counted ? [counted, ...hits.filter((h) => h !== counted)] : hits;
+}
+
+function pageStatesCount(index: SearchIndex, pageId: string, word: string): boolean {
+  const page = index.pages.get(pageId);
+  return !!page?.chunks.some((i) => statesCount(index.chunks[i]?.body ?? "", word));
 }
 
 const reweigh = (groups: QueryGroup[], w: number) => groups.map((g) => ({ ...g, weight: g.weight * w }));

@@ -2,6 +2,7 @@ import type { Evidence } from "./createKnowledgeBase.ts";
 import { foldText, wordsOf } from "./foldText.ts";
 import { needsLiveData } from "./needsLiveData.ts";
 import { relevance } from "./rankPages.ts";
+import { hasNumber } from "./statesCount.ts";
 
 export type DontKnowReason = "no_match" | "out_of_scope" | "live_data";
 
@@ -45,7 +46,9 @@ export function decideDontKnow(
   if (evidence.focus && !evidence.focus.onBestPage) return "out_of_scope";
   // "qual o endereço do escritório?": the thing asked about must be named in one section of the page.
   if (evidence.asked && !evidence.asked.inSection) return "out_of_scope";
-  if (asksForFigure(question) && !/\d/.test(excerpt)) return "no_match";
+  // "quantos clientes vocês têm?": no page near the top gives a number of them.
+  if (evidence.counted === false) return "out_of_scope";
+  if (asksForFigure(question) && !hasNumber(excerpt)) return "no_match";
   return undefined;
 }
 

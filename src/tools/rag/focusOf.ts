@@ -9,6 +9,9 @@ import { isContentWord } from "./stopWords.ts";
 const OPENER =
   /\b(da para|tem como|e possivel|voces tem|voces possuem|voces oferecem|voces fazem|voces aceitam|aceita|aceitam|existe|consigo|posso)\b/;
 
+/** A question word before the opener: a wh-question, not a yes/no one. */
+const INTERROGATIVE = /\b(quanto|quanta|quantos|quantas|qual|quais|quando|onde|como|quem|porque)\b/;
+
 /** Verbs too general to be what is asked about ("dá pra colocar a conta…" asks about the conta). */
 const GENERIC = new Set(
   "colocar botar usar fazer passar mandar enviar receber ficar entrar pegar levar trocar continuar ter".split(
@@ -21,7 +24,8 @@ export function focusOf(question: string): string | undefined {
   const words = wordsOf(question).map(foldText);
   const text = words.join(" ");
   const m = OPENER.exec(text);
-  if (!m) return undefined;
+  // "quantas usinas vocês têm funcionando?" asks for a number, not whether something exists.
+  if (!m || INTERROGATIVE.test(text.slice(0, m.index))) return undefined;
   const after = text
     .slice(m.index + m[0].length)
     .split(" ")
