@@ -4,7 +4,7 @@ import { bm25Baseline } from "../../src/tools/rag/bm25Baseline.ts";
 import { buildQuery } from "../../src/tools/rag/buildQuery.ts";
 import { buildSearchIndex } from "../../src/tools/rag/buildSearchIndex.ts";
 import { isGrounded, unsupportedSentences } from "../../src/tools/rag/checkGrounding.ts";
-import { asksForFigure, decideDontKnow } from "../../src/tools/rag/decideDontKnow.ts";
+import { asksForFigure, decideDontKnow, givesAmount } from "../../src/tools/rag/decideDontKnow.ts";
 import { focusOf } from "../../src/tools/rag/focusOf.ts";
 import { needsLiveData } from "../../src/tools/rag/needsLiveData.ts";
 import { rankPages } from "../../src/tools/rag/rankPages.ts";
@@ -77,6 +77,30 @@ describe("retrieval", () => {
       groups.map((g) => [g.word, g.known]),
       [["helicoptero", false]],
     );
+  });
+  test("a word only the synonym list has is searched through its group", () => {
+    // "permuta" is in no page; the synonym list ties it to "trocar", which the pages use.
+    const withList = buildSearchIndex(chunks, new Map([...stems, ["permuta", "permut"]]), [
+      ["trocar", "permut"],
+    ]);
+    const group = buildQuery("aceitam permuta?", withList).find((g) => g.word === "permuta");
+    assert.equal(group?.known, true);
+    assert.ok(group?.terms.some((t) => t.key === "s:trocar"));
+  });
+  test("a figure the pages never use is the customer's own, not a word to search", () => {
+    const groups = buildQuery("comprei 3 camisetas de 89 reais, tem frete?", index);
+    assert.deepEqual(
+      groups.map((g) => g.word).filter((w) => /\d/.test(w)),
+      [],
+    );
+    assert.equal(givesAmount("a conta vem uns 130 reais"), true);
+    assert.equal(givesAmount("paguei R$ 89,90"), true);
+    assert.equal(givesAmount("faz 3 meses que assinei"), false);
+  });
+  test("a question matching only a section heading is answered with the section's opening", () => {
+    // No sentence says "prazos"; the title and heading "Prazos de entrega" do.
+    const answer = selectSentences(index, "entrega", buildQuery("e os prazos?", index));
+    assert.match(answer.text, /4 dias úteis/);
   });
   test("the benchmark line ranks whole pages by plain BM25", () => {
     const rank = bm25Baseline([

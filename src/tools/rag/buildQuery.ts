@@ -33,7 +33,15 @@ export function buildQuery(text: string, index: SearchIndex, weight = 1): QueryG
     const terms = new Map<string, number>();
     const add = (key: string, w: number) => terms.set(key, Math.max(terms.get(key) ?? 0, w));
     const known = index.vocabulary.get(folded);
-    const stems = known ? known.stems : inflectedStems(folded, index) || closestStems(folded, index);
+    // "minha conta é de 120 reais": a figure the pages never use is the customer's own, not a topic.
+    if (!known && /^\d+$/.test(folded)) continue;
+    // A word only the synonym list has ("aluguel" when the pages say "alugados") is searched
+    // through its group.
+    const own = index.stems.get(word) ?? index.stems.get(folded);
+    const listed = own && index.synonyms.has(own) ? [own] : undefined;
+    const stems = known
+      ? known.stems
+      : listed || inflectedStems(folded, index) || closestStems(folded, index);
     const w0 = known ? 1 : CORRECTED;
     for (const t of termsOfWord(word, index.stems)) add(t, t.startsWith("p:") ? PREFIX : 1);
     for (const stem of stems) {

@@ -2,9 +2,10 @@ import type pg from "pg";
 import { type AskedThing, askedThing } from "./askedThing.ts";
 import { buildQuery, type QueryGroup } from "./buildQuery.ts";
 import { buildSearchIndex, type SearchIndex } from "./buildSearchIndex.ts";
-import { asksForFigure } from "./decideDontKnow.ts";
+import { asksForFigure, givesAmount } from "./decideDontKnow.ts";
 import { focusOf } from "./focusOf.ts";
 import { foldText } from "./foldText.ts";
+import { followPointer } from "./followReference.ts";
 import { fuseRankings } from "./fuseRankings.ts";
 import { hasTable } from "./indexKnowledge.ts";
 import { placeTerms } from "./placeTerms.ts";
@@ -133,8 +134,8 @@ export function createKnowledgeBase(opts: {
       const questions = parts.questions.map((text, i) => {
         const others = asked.flatMap((g, j) => (j === i ? [] : reweigh(g, OTHER_QUESTION_WEIGHT)));
         const groups = merge([...(asked[i] ?? []), ...others, ...context]);
-        const hits = preferCounted(index, rankPages(index, groups), askedThing(text));
-        return { text, groups, hits };
+        const ranked = preferCounted(index, rankPages(index, groups), askedThing(text));
+        return { text, groups, hits: followPointer(index, ranked, groups) };
       });
       const all = merge([...asked.flat(), ...context]);
       const allHits = rankPages(index, all);
@@ -167,7 +168,9 @@ export function createKnowledgeBase(opts: {
           text: q.text,
           passages: q.hits
             .slice(0, k)
-            .map((h) => passageOf(index, h.pageId, h, q.groups, asksForFigure(q.text))),
+            .map((h) =>
+              passageOf(index, h.pageId, h, q.groups, asksForFigure(q.text) || givesAmount(q.text)),
+            ),
           evidence: evidenceOf(index, q.text, q.hits, q.groups),
         })),
       };

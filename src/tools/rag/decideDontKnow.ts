@@ -59,3 +59,11 @@ export function asksForFigure(question: string): boolean {
     words,
   );
 }
+
+/**
+ * "minha conta é de 120 reais, consigo?": the customer gives an amount, so the sentences with
+ * figures (the minimum, the limit) are the ones that answer.
+ */
+export function givesAmount(question: string): boolean {
+  return /r\$\s*\d|\b\d+([.,]\d+)?\s*(reais|real|conto|contos|pila|kwh|%)/i.test(question);
+}

@@ -69,7 +69,7 @@ export function selectSentences(
     return { i, s: wantsFigure && !/\d/.test(u.cells ? u.cells.join(" ") : u.text) ? s * FIGURELESS : s };
   });
   const ranked = scored.filter((x) => x.s > 0).sort((a, b) => b.s - a.s || a.i - b.i);
-  const top = ranked[0];
+  const top = ranked[0] ?? sectionOpening(units, headingScore, weightOf(page.title));
   if (!top) return { text: "", section: "" };
   const chosen = new Set<number>();
   const withNeighbours = (i: number) => {
@@ -104,6 +104,23 @@ export function selectSentences(
     h && h !== page.title && body ? `*${h}*\n${body}` : body;
   const section = sectionAnswer(units, scored, chosen, top.i, groups, index, titled);
   return { text: cut(titled(heading, text)), section, ...(heading ? { heading } : {}) };
+}
+
+/**
+ * "como funciona?" matches only a heading or the page title, no sentence: the first sentence of
+ * the best-matching section (of the page, for the title) opens the answer.
+ */
+function sectionOpening(
+  units: Unit[],
+  headingScore: Map<string, number>,
+  titleScore: number,
+): { i: number; s: number } | undefined {
+  let best: { i: number; s: number } | undefined;
+  units.forEach((u, i) => {
+    const s = headingScore.get(u.heading) ?? 0;
+    if (s > 0 && (!best || s > best.s)) best = { i, s };
+  });
+  return best ?? (titleScore > 0 && units.length > 0 ? { i: 0, s: titleScore } : undefined);
 }
 
 /**

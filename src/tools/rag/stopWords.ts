@@ -26,7 +26,8 @@ export const QUESTION_FILLERS = new Set(
     "gostaria ver seria oi ola bom boa dia tarde noite obrigado obrigada favor duvida pergunta alguem " +
     "gente dai consigo conseguir consegue existe existem da de dar vcs voces moca moco amigo amiga " +
     "senhor senhora mano meu rei uai oxe egua visse po kkk kkkk kkkkk rs haha falar dizer fala diz " +
-    "explica explicar entendi entender sabe sabem informar informacao info tudo"
+    "explica explicar entendi entender sabe sabem informar informacao info tudo moro mora moramos " +
+    "morando reais real"
   ).split(" "),
 );
 
@@ -40,8 +41,8 @@ const MODAL_VERB =
   /^(quer(o|es|emos|em|ia|ias|iamos|iam|eria|erias|eriamos|eriam|endo|ido)?|quis(er|ermos|erem|esse|essem|emos|eram)?|queira(s|mos|m)?|pos(so|sa|sas|samos|sam)|pod(e|es|emos|em|ia|ias|iamos|iam|eria|erias|eriamos|eriam|endo|ido)|pud(e|er|ermos|erem|esse|essem|emos|eram)|dev(o|e|es|emos|em|ia|iam|eria|eriam|ido|endo)|precis(o|a|as|amos|am|ava|ei|ou|aria|ariam|ando|e|em|asse|ar)|consig(o|a|as|amos|am)|consegu(e|es|imos|em|ia|iam|iria|iriam|i|iu|ir|indo)|gost(aria|ariamos|ariam))$/;
 
 /**
- * The conjugation of the auxiliary verbs (ser, estar, ter, haver, ir, dar): "sou de Feira",
- * "vocês dão desconto?", "se eu tiver", "já fui". Grammar, not content. Folded.
+ * The conjugation of the auxiliary verbs (ser, estar, ter, haver, ir, dar, vir): "sou de Feira",
+ * "vocês dão desconto?", "se eu tiver", "a conta vem 300". Grammar, not content. Folded.
  */
 const AUXILIARY_FORMS = new Set(
   (
@@ -50,7 +51,7 @@ const AUXILIARY_FORMS = new Set(
     "estiver estiverem esteja estejam estivesse estaria estando estado tens temos tinham tive teve " +
     "tivemos tiveram tiver tiverem tenha tenham tivesse teria teriam tendo tido houve houver haja " +
     "vamos ia iam irei ira iremos irao iria iriam indo dou das dao damos dei deu demos deram daria " +
-    "dariam dando der derem desse"
+    "dariam dando der derem desse vem venho vinha vinham veio vieram vindo vier vierem viria"
   ).split(" "),
 );
 
