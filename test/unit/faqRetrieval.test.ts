@@ -156,12 +156,20 @@ describe('"não sei" as a decision', () => {
       "meu pedido de cadastro ja foi aprovado?",
       "vcs sao mais baratos que a Fulana Energia?",
       "meu numero de cliente é 12345, minha conta ta certa?",
+      "qnto veio a minha conta de julho?",
+      "minha assinatura ja ta ativa?",
+      "perdi o codigo da minha unidade, qual é?",
+      "qto eu ja paguei pra vcs esse ano?",
+      "o sistema de vcs ta fora do ar agora?",
     ])
       assert.equal(needsLiveData(q), true, q);
     for (const q of [
       "qual o prazo de entrega?",
       "o desconto muda se a bandeira for vermelha?",
       "vou me mudar mes que vem",
+      "minha conta é de 200 reais, da pra assinar?",
+      "como fica a minha conta depois de assinar?",
+      "quanto tempo demora pra ficar ativo?",
     ])
       assert.equal(needsLiveData(q), false, q);
   });

@@ -24,6 +24,13 @@ const KINDS: RegExp[] = [
   /\b(minha|meu) (fatura|conta|boleto|cadastro|pedido|contrato|proposta|analise|protocolo)\b.*\b(esta certo|esta certa|esta correto|esta correta|certo isso|foi aprovad\w*|ja foi|ja saiu|ja chegou|status|andamento|situacao)\b/,
   /\b(foi aprovad\w*|ja (foi|saiu|chegou)|esta certo isso|como esta (o|a) (meu|minha))\b.*\b(meu|minha) (cadastro|pedido|contrato|proposta|analise|fatura|conta)\b/,
   /\b(numero de cliente|codigo de cliente|meu cpf e|minha matricula)\b/,
+  // What only the customer's own record holds: "quanto deu a minha fatura?", "meu contrato já
+  // está ativo?", "o número da minha instalação", "quanto eu já economizei?".
+  /\b(quanto|qual) (deu|veio|ficou|foi|e|saiu)\b.*\b(minha|meu)\b|\b(meu|minha) (fatura|conta|contrato|cadastro|pedido|boleto|assinatura|desconto)\b.*\b(ativo|ativa|ativado|ativada|aprovado|aprovada|liberado|liberada|quanto deu|ja (ta|esta)|vence quando|venceu)\b/,
+  /\b(numero|codigo) d[aoe] (minha|meu)\b|\b(minha|meu) (numero|codigo|protocolo|senha)\b/,
+  /\b(quanto|qto) (eu )?(ja )?(economizei|paguei|gastei|recebi|poupei)\b/,
+  // Live status of something: "a usina está funcionando hoje?".
+  /\b(hoje|agora|neste momento)\b.*\b(funcionando|parad[oa]|fora do ar|com problema|deu problema)\b|\b(funcionando|parad[oa]|fora do ar)\b.*\b(hoje|agora)\b/,
   // A competitor: a comparison, or what "they" charge.
   /\b(mais barat\w*|mais car\w*|melhor|pior|concorrent\w*|comparad\w*|comparando)\b.*\b(que|do que) (a|o)\b|\b(eles|elas) (cobram|oferecem|dao|cobra)\b|\bconcorrent\w*\b/,
 ];
