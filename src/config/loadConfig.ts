@@ -62,8 +62,14 @@ export const configSchema = z.object({
   TURN_MAX_ATTEMPTS: int(10, 1),
   /** Upper bound on one turn attempt (waiting for the conversation, deciding, writing); then it is retried. */
   TURN_TIMEOUT_MS: int(30000, 100),
-  /** Concurrent jobs per worker process. */
-  WORKER_CONCURRENCY: int(4, 1),
+  /**
+   * Concurrent jobs (turns, media, lead sync) per worker process. A turn holds no database
+   * connection while it waits for the LLM, so a slot is cheap: it is the LLM, not the pool, that
+   * bounds the work (LLM_MAX_CONCURRENCY).
+   */
+  WORKER_CONCURRENCY: int(200, 1),
+  /** Concurrent sends per worker process, on their own lane (never behind turns). */
+  SEND_CONCURRENCY: int(16, 1),
   /** How often an idle worker polls for jobs (LISTEN/NOTIFY wakes it sooner). */
   WORKER_POLL_INTERVAL_MS: int(1000, 50),
   /** A worker silent for this long is presumed dead and its jobs are released. */
@@ -86,6 +92,8 @@ export const configSchema = z.object({
   LLM_MODEL: z.string().default("gpt-4o-mini"),
   /** Bound on one LLM call; past it the turn goes on in degraded mode. */
   LLM_TIMEOUT_MS: int(8000, 100),
+  /** LLM calls in flight at once per process; more wait for a slot (size it to the provider's rate limit). */
+  LLM_MAX_CONCURRENCY: int(128, 1),
   /** Failed LLM calls in a row that open the circuit (turns skip the LLM until a probe succeeds). */
   LLM_BREAKER_FAILURES: int(5, 1),
   LLM_BREAKER_COOLDOWN_MS: int(30000, 100),

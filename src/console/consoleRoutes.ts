@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { LoadedAgent } from "../content/loadContent.ts";
 import type { Template } from "../content/parseTemplate.ts";
-import { templateMessage } from "../conversation/runTurn.ts";
+import { templateMessage } from "../conversation/decideReplies.ts";
 import { recordOperatorEvent } from "../handoff/recordOperatorEvent.ts";
 import { reviewLead } from "../handoff/reviewLead.ts";
 import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";

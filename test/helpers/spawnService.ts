@@ -27,9 +27,13 @@ export type SpawnedService = {
   ) => Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 };
 
-/** Runs `node src/main.ts` as its own process, exactly as in production, with the given environment. */
-export function spawnService(env: Record<string, string>): SpawnedService {
-  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN], {
+/**
+ * Runs `node src/main.ts` as its own process, exactly as in production, with the given environment;
+ * `checkout` runs another checkout's main.ts instead (a benchmark's baseline).
+ */
+export function spawnService(env: Record<string, string>, checkout?: string): SpawnedService {
+  const main = checkout ? `${checkout}/src/main.ts` : MAIN;
+  const child = spawn(process.execPath, [...NODE_FLAGS, main], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { z } from "zod";
 import { afterCall, beforeCall, closedBreaker } from "../../src/tools/llm/circuitBreaker.ts";
 import { createLlmClient, type LlmTool } from "../../src/tools/llm/createLlmClient.ts";
-import { openAiErrors, startFakeOpenAi } from "../helpers/fakeOpenAi.ts";
+import { openAiErrors, rateLimitedFor, startFakeOpenAi } from "../helpers/fakeOpenAi.ts";
 
 let fake: Awaited<ReturnType<typeof startFakeOpenAi>>;
 before(async () => {
@@ -109,6 +109,41 @@ test("the breaker opens after repeated failures, skips the provider, and closes 
   const probe = await c.callWithTools({ messages, tools });
   assert.ok(probe.ok);
   assert.equal(c.breaker().status, "closed");
+});
+
+test("a 429 pauses every call until its Retry-After: calls meanwhile fail fast, without a request", async () => {
+  const c = client();
+  clock = 50_000;
+  fake.script(rateLimitedFor(3));
+  assert.equal((await c.callWithTools({ messages, tools })).ok, false);
+  const before = fake.requests.length;
+  clock += 2000;
+  const waiting = await c.callWithTools({ messages, tools });
+  assert.deepEqual(waiting.ok ? "" : waiting.detail, "LLM rate limited; backing off");
+  assert.equal(fake.requests.length, before, "no request during the pause");
+  clock += 1500;
+  fake.script({ content: "de volta" });
+  assert.ok((await c.callWithTools({ messages, tools })).ok);
+});
+
+test("no more calls in flight than maxConcurrency; the rest wait for a slot", async () => {
+  const c = createLlmClient({
+    baseUrl: fake.baseUrl,
+    apiKey: "sk-test",
+    model: "gpt-test",
+    timeoutMs: 2000,
+    breaker: { failures: 100, cooldownMs: 1000 },
+    maxConcurrency: 2,
+  });
+  fake.script(...Array.from({ length: 5 }, () => ({ hangMs: 150 })));
+  const before = fake.requests.length;
+  const calls = Array.from({ length: 5 }, () => c.callWithTools({ messages, tools }));
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(c.load(), { active: 2, waiting: 3 });
+  assert.equal(fake.requests.length - before, 2);
+  await Promise.all(calls);
+  assert.equal(fake.requests.length - before, 5);
+  assert.deepEqual(c.load(), { active: 0, waiting: 0 });
 });
 
 test("breaker rules (pure): a failed probe re-opens; one probe at a time", () => {

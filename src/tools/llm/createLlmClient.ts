@@ -1,4 +1,5 @@
 import type OpenAI from "openai";
+import pLimit from "p-limit";
 import { z } from "zod";
 import { afterCall, type Breaker, type BreakerConfig, beforeCall, closedBreaker } from "./circuitBreaker.ts";
 import { createOpenAiClient } from "./createOpenAiClient.ts";
@@ -18,6 +19,8 @@ export type LlmClientOptions = {
   model: string;
   timeoutMs: number;
   breaker: BreakerConfig;
+  /** Calls in flight at once in this process (LLM_MAX_CONCURRENCY); more wait their turn. */
+  maxConcurrency?: number;
   now?: () => number;
 };
 
@@ -30,6 +33,8 @@ export type LlmClient = {
     maxTokens?: number;
   }) => Promise<LlmResult>;
   breaker: () => Breaker;
+  /** Calls in flight now and calls waiting for a slot (for metrics and the benchmark). */
+  load: () => { active: number; waiting: number };
 };
 
 const toolCallSchema = z.object({
@@ -62,6 +67,11 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   const openai = createOpenAiClient(options);
   const now = options.now ?? Date.now;
   let breaker = closedBreaker;
+  const limit = pLimit(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
+  // A 429 pauses every conversation's calls (one provider quota): until then they fail fast and
+  // their turns answer in degraded mode instead of piling more requests onto the limit.
+  let pausedUntil = 0;
+  let pauseMs = 0;
 
   async function complete(
     messages: OpenAI.Chat.ChatCompletionMessageParam[],
@@ -87,68 +97,102 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
 
   return {
     breaker: () => breaker,
-    async callWithTools({ messages, tools, temperature, maxTokens }) {
-      const usage: Usage = { promptTokens: 0, completionTokens: 0 };
-      const gate = beforeCall(breaker, now(), options.breaker);
-      breaker = gate.breaker;
-      if (!gate.allow) return { ok: false, reason: "circuit_open", detail: "LLM circuit open", usage };
-      try {
-        const conversation: OpenAI.Chat.ChatCompletionMessageParam[] = messages.map((m) => ({ ...m }));
-        let first = await complete(conversation, tools, temperature, maxTokens);
-        addUsage(usage, first.usage);
-        let { valid, invalid } = validateCalls(first.choices[0]?.message.tool_calls ?? [], tools);
-        let ignoredCalls = 0;
-        if (invalid.length > 0) {
-          // One repair round: show the model its call and exactly what was wrong with it.
-          conversation.push({
-            role: "assistant",
-            content: first.choices[0]?.message.content ?? null,
-            tool_calls: invalid.map((c) => ({
-              id: c.id,
-              type: "function",
-              function: { name: c.name, arguments: c.raw },
-            })),
-          });
-          for (const c of invalid)
-            conversation.push({
-              role: "tool",
-              tool_call_id: c.id,
-              content: `Invalid arguments: ${c.error}. Call the tool again with valid arguments.`,
-            });
-          const repaired = await complete(conversation, tools, temperature, maxTokens);
-          addUsage(usage, repaired.usage);
-          const second = validateCalls(repaired.choices[0]?.message.tool_calls ?? [], tools);
-          // The repaired answer may repeat calls that were already valid: keep one of each.
-          const seen = new Set(valid.map((c) => JSON.stringify(c)));
-          valid = [...valid, ...second.valid.filter((c) => !seen.has(JSON.stringify(c)))];
-          ignoredCalls = second.invalid.length;
-          first = repaired;
-          invalid = second.invalid;
-        }
-        breaker = afterCall(breaker, true, now(), options.breaker);
-        return {
-          ok: true,
-          text: first.choices[0]?.message.content ?? "",
-          toolCalls: valid,
-          ignoredCalls,
-          usage,
-        };
-      } catch (err) {
-        breaker = afterCall(breaker, false, now(), options.breaker);
-        const timeout =
-          err instanceof Error &&
-          (err.name === "TimeoutError" ||
-            err.name === "APIConnectionTimeoutError" ||
-            /timed? ?out|aborted/i.test(err.message));
-        return {
-          ok: false,
-          reason: timeout ? "timeout" : "error",
-          detail: err instanceof Error ? err.message : String(err),
-          usage,
-        };
-      }
-    },
+    load: () => ({ active: limit.activeCount, waiting: limit.pendingCount }),
+    callWithTools: (input) => limit(() => call(input)),
   };
+
+  async function call({
+    messages,
+    tools,
+    temperature,
+    maxTokens,
+  }: Parameters<LlmClient["callWithTools"]>[0]): Promise<LlmResult> {
+    const usage: Usage = { promptTokens: 0, completionTokens: 0 };
+    if (now() < pausedUntil) {
+      // An open breaker says so; otherwise the provider asked us to wait.
+      const reason = breaker.status === "open" ? "circuit_open" : "error";
+      return { ok: false, reason, detail: "LLM rate limited; backing off", usage };
+    }
+    const gate = beforeCall(breaker, now(), options.breaker);
+    breaker = gate.breaker;
+    if (!gate.allow) return { ok: false, reason: "circuit_open", detail: "LLM circuit open", usage };
+    try {
+      const conversation: OpenAI.Chat.ChatCompletionMessageParam[] = messages.map((m) => ({ ...m }));
+      let first = await complete(conversation, tools, temperature, maxTokens);
+      addUsage(usage, first.usage);
+      let { valid, invalid } = validateCalls(first.choices[0]?.message.tool_calls ?? [], tools);
+      let ignoredCalls = 0;
+      if (invalid.length > 0) {
+        // One repair round: show the model its call and exactly what was wrong with it.
+        conversation.push({
+          role: "assistant",
+          content: first.choices[0]?.message.content ?? null,
+          tool_calls: invalid.map((c) => ({
+            id: c.id,
+            type: "function",
+            function: { name: c.name, arguments: c.raw },
+          })),
+        });
+        for (const c of invalid)
+          conversation.push({
+            role: "tool",
+            tool_call_id: c.id,
+            content: `Invalid arguments: ${c.error}. Call the tool again with valid arguments.`,
+          });
+        const repaired = await complete(conversation, tools, temperature, maxTokens);
+        addUsage(usage, repaired.usage);
+        const second = validateCalls(repaired.choices[0]?.message.tool_calls ?? [], tools);
+        // The repaired answer may repeat calls that were already valid: keep one of each.
+        const seen = new Set(valid.map((c) => JSON.stringify(c)));
+        valid = [...valid, ...second.valid.filter((c) => !seen.has(JSON.stringify(c)))];
+        ignoredCalls = second.invalid.length;
+        first = repaired;
+        invalid = second.invalid;
+      }
+      breaker = afterCall(breaker, true, now(), options.breaker);
+      pauseMs = 0;
+      return {
+        ok: true,
+        text: first.choices[0]?.message.content ?? "",
+        toolCalls: valid,
+        ignoredCalls,
+        usage,
+      };
+    } catch (err) {
+      if (rateLimited(err)) {
+        pauseMs = Math.min(Math.max(pauseMs * 2, MIN_PAUSE_MS), MAX_PAUSE_MS);
+        pausedUntil = now() + Math.max(retryAfterMs(err) ?? 0, pauseMs);
+      }
+      breaker = afterCall(breaker, false, now(), options.breaker);
+      const timeout =
+        err instanceof Error &&
+        (err.name === "TimeoutError" ||
+          err.name === "APIConnectionTimeoutError" ||
+          /timed? ?out|aborted/i.test(err.message));
+      return {
+        ok: false,
+        reason: timeout ? "timeout" : "error",
+        detail: err instanceof Error ? err.message : String(err),
+        usage,
+      };
+    }
+  }
+}
+
+/** Default LLM_MAX_CONCURRENCY: well inside a paid provider's rate limits, far above a worker's. */
+const DEFAULT_MAX_CONCURRENCY = 128;
+const MIN_PAUSE_MS = 1000;
+const MAX_PAUSE_MS = 60_000;
+
+const rateLimited = (err: unknown) =>
+  typeof err === "object" && err !== null && "status" in err && err.status === 429;
+
+/** The provider's Retry-After, in milliseconds, when it sent one. */
+function retryAfterMs(err: unknown): number | undefined {
+  const headers = typeof err === "object" && err !== null && "headers" in err ? err.headers : undefined;
+  const value = headers instanceof Headers ? headers.get("retry-after") : undefined;
+  const seconds = value ? Number(value) : Number.NaN;
+  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
 }
 
 type Invalid = { id: string; name: string; raw: string; error: string };

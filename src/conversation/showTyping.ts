@@ -1,0 +1,45 @@
+import type { Logger } from "pino";
+import { prepared } from "../db/prepared.ts";
+import type { TurnDeps } from "./turnDeps.ts";
+
+/** How long a turn waits for the read receipt / typing indicator call. */
+const TYPING_WAIT_MS = 2000;
+
+/**
+ * Marks the newest pending message read and shows the typing indicator while the turn runs.
+ * Best effort: the customer's reply must not depend on a read receipt. No operator's conversation
+ * gets it: the bot will not answer there.
+ */
+export async function showTyping(deps: TurnDeps, conversationId: number, log: Logger): Promise<void> {
+  const { rows } = await deps.pool.query<{ wa_message_id: string; phone_number_id: string }>(
+    prepared(
+      `select m.wa_message_id, c.phone_number_id from inbound_messages m join conversations c on c.id = m.conversation_id
+      where m.conversation_id = $1 and m.processed_at is null and m.type not in ('reaction', 'revoke', 'edit', 'system')
+        and c.taken_by is null
+      order by m.sent_at desc, m.id desc limit 1`,
+      [conversationId],
+    ),
+  );
+  const last = rows[0];
+  if (!last) return;
+  const receipt = deps.transport.markRead({
+    phoneNumberId: last.phone_number_id,
+    wamid: last.wa_message_id,
+    typing: true,
+  });
+  // A slow Graph API must not hold the turn: wait briefly, then let the receipt finish on its own.
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<"slow">((resolve) => {
+    timer = setTimeout(() => resolve("slow"), TYPING_WAIT_MS);
+  });
+  try {
+    if ((await Promise.race([receipt, slow])) === "slow") {
+      receipt.catch((err: unknown) => log.warn({ err: String(err) }, "mark-as-read failed"));
+      log.warn({ waitedMs: TYPING_WAIT_MS }, "mark-as-read slow; turn goes on");
+    }
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, "mark-as-read failed");
+  } finally {
+    clearTimeout(timer);
+  }
+}
