@@ -71,17 +71,6 @@ const sendPayload = z.object({ outboxId: z.number().int().positive() });
 const leadPayload = z.object({ leadId: z.number().int().positive() });
 const mediaPayload = z.object({ mediaId: z.number().int().positive() });
 
-/** Two runners (turns and the rest; sends) as one handle: running while both run, stopped together. */
-function bothWorkers(turns: WorkerHandle, sends: WorkerHandle): WorkerHandle {
-  return {
-    runner: turns.runner,
-    running: () => turns.running() && sends.running(),
-    stop: async () => {
-      await Promise.all([turns.stop(), sends.stop()]);
-    },
-  };
-}
-
 /** Composition root: the only place that builds the database, clients, logger, worker and server. */
 export async function startService(
   loaded: Config,
@@ -374,16 +363,6 @@ export async function startService(
             { number: helpers.job.attempts, max: helpers.job.max_attempts },
           );
         },
-      },
-    });
-    // Sends run on their own lane: a finished turn's reply never waits behind other turns.
-    const sender = await startWorker({
-      pool,
-      logger,
-      concurrency: config.SEND_CONCURRENCY,
-      pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
-      staleAfterMs: config.WORKER_STALE_AFTER_MS,
-      tasks: {
         send_message: async (payload) => {
           const { outboxId } = sendPayload.parse(payload);
           await sendOutboxMessage(
@@ -402,7 +381,6 @@ export async function startService(
         },
       },
     });
-    worker = bothWorkers(worker, sender);
   }
 
   const fireFollowUps = () => fireDueFollowUps({ pool, logger, agents, templates, now: clock });

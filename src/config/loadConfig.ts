@@ -68,8 +68,6 @@ export const configSchema = z.object({
    * bounds the work (LLM_MAX_CONCURRENCY).
    */
   WORKER_CONCURRENCY: int(200, 1),
-  /** Concurrent sends per worker process, on their own lane (never behind turns). */
-  SEND_CONCURRENCY: int(16, 1),
   /** How often an idle worker polls for jobs (LISTEN/NOTIFY wakes it sooner). */
   WORKER_POLL_INTERVAL_MS: int(1000, 50),
   /** A worker silent for this long is presumed dead and its jobs are released. */
@@ -93,7 +91,7 @@ export const configSchema = z.object({
   /** Bound on one LLM call; past it the turn goes on in degraded mode. */
   LLM_TIMEOUT_MS: int(8000, 100),
   /** LLM calls in flight at once per process; more wait for a slot (size it to the provider's rate limit). */
-  LLM_MAX_CONCURRENCY: int(128, 1),
+  LLM_MAX_CONCURRENCY: int(256, 1),
   /** Failed LLM calls in a row that open the circuit (turns skip the LLM until a probe succeeds). */
   LLM_BREAKER_FAILURES: int(5, 1),
   LLM_BREAKER_COOLDOWN_MS: int(30000, 100),

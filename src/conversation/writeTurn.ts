@@ -1,6 +1,5 @@
 import { prepared } from "../db/prepared.ts";
 import { type Queryable, withTransaction } from "../db/withTransaction.ts";
-import { addJob } from "../queue/addJob.ts";
 import type { Answers } from "./answerQuestions.ts";
 import type { Decision } from "./decideReplies.ts";
 import { type LoadedTurn, type PendingRow, releaseLease } from "./loadTurn.ts";
@@ -77,14 +76,15 @@ export async function writeTurn(
       turnId,
       JSON.stringify(t.trace.finish(t.rows)),
     ]);
-    await releaseLease(db, id, t.loaded.lease);
-    // Messages that came in while this turn was thinking: their turn starts now, not at a retry.
-    const more = await db.query(
-      "select 1 from inbound_messages where conversation_id = $1 and processed_at is null limit 1",
-      [id],
+    // The lease goes back; messages that came in while this turn was thinking get their turn now.
+    await db.query(
+      `with r as (update conversations set turn_lease_token = null, turn_lease_until = null
+                   where id = $1 and turn_lease_token = $2)
+       select graphile_worker.add_job('conversation_turn', json_build_object('conversationId', $1::bigint),
+                                      job_key := 'turn:' || $1::text)
+        where exists (select 1 from inbound_messages where conversation_id = $1 and processed_at is null)`,
+      [id, t.loaded.lease],
     );
-    if (more.rowCount)
-      await addJob(db, "conversation_turn", { conversationId: id }, { jobKey: `turn:${id}` });
     return { kind: "done" as const, turnId, inbound: t.rows.length, outbox, agentVersion: version };
   });
 }
@@ -163,7 +163,7 @@ async function writeOutbox(deps: TurnDeps, db: Queryable, t: TurnOutcome, turnId
          returning id, seq),
        j as (
          select graphile_worker.add_jobs(array(
-           select row('send_message', json_build_object('outboxId', id), null, null, null, 'send:' || id, null, null)
+           select row('send_message', json_build_object('outboxId', id), null, null, null, 'send:' || id, -10, null)
                     ::graphile_worker.job_spec
              from o order by seq)) as added)
        select o.id from o, (select count(*) from j) x order by o.seq`,

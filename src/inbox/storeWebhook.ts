@@ -308,7 +308,7 @@ async function storeStatuses(db: Queryable, inputs: WebhookInput[], results: Sto
   if (confirmed.length > 0) {
     await db.query(
       `select graphile_worker.add_jobs(array(
-         select row('send_message', json_build_object('outboxId', next.id), null, null, null, 'send:' || next.id, null, null)
+         select row('send_message', json_build_object('outboxId', next.id), null, null, null, 'send:' || next.id, -10, null)
                   ::graphile_worker.job_spec
            from outbox done
            cross join lateral (select id from outbox o where o.conversation_id = done.conversation_id and o.seq > done.seq

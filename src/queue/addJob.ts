@@ -10,6 +10,14 @@ export type TaskPayloads = {
 };
 export type TaskName = keyof TaskPayloads;
 
+/**
+ * Sends run before everything else waiting (graphile-worker takes lower priorities first): a
+ * finished turn's reply never waits behind other conversations' turns. The SQL that queues sends
+ * in bulk (writeTurn, storeWebhook) uses the same number.
+ */
+export const SEND_PRIORITY = -10;
+const PRIORITY: Partial<Record<TaskName, number>> = { send_message: SEND_PRIORITY };
+
 export type AddJobOptions = {
   /** Run no earlier than this many milliseconds from now. */
   delayMs?: number;
@@ -36,7 +44,8 @@ export async function addJob<T extends TaskName>(
        run_at := now() + $3::double precision * interval '1 millisecond',
        job_key := $4::text,
        job_key_mode := $5::text,
-       max_attempts := $6::int)`,
+       max_attempts := $6::int,
+       priority := $7::int)`,
     [
       task,
       JSON.stringify(payload),
@@ -44,6 +53,7 @@ export async function addJob<T extends TaskName>(
       options.jobKey ?? null,
       options.jobKey ? (options.jobKeyMode ?? "replace") : null,
       options.maxAttempts ?? 25,
+      PRIORITY[task] ?? 0,
     ],
   );
 }

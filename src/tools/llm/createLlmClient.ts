@@ -180,7 +180,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
 }
 
 /** Default LLM_MAX_CONCURRENCY: well inside a paid provider's rate limits, far above a worker's. */
-const DEFAULT_MAX_CONCURRENCY = 128;
+const DEFAULT_MAX_CONCURRENCY = 256;
 const MIN_PAUSE_MS = 1000;
 const MAX_PAUSE_MS = 60_000;
 
