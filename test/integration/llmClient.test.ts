@@ -146,6 +146,29 @@ test("no more calls in flight than maxConcurrency; the rest wait for a slot", as
   assert.deepEqual(c.load(), { active: 0, waiting: 0 });
 });
 
+test("a call that finds no free slot in time gives up (degraded mode) and is never sent", async () => {
+  const c = createLlmClient({
+    baseUrl: fake.baseUrl,
+    apiKey: "sk-test",
+    model: "gpt-test",
+    timeoutMs: 2000,
+    breaker: { failures: 100, cooldownMs: 1000 },
+    maxConcurrency: 1,
+    slotWaitMs: 50,
+  });
+  fake.script({ hangMs: 300 });
+  const before = fake.requests.length;
+  const holding = c.callWithTools({ messages, tools });
+  const waiting = await c.callWithTools({ messages, tools });
+  assert.deepEqual(waiting.ok ? "" : [waiting.reason, waiting.detail], [
+    "timeout",
+    "no free LLM slot in time",
+  ]);
+  await holding;
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fake.requests.length - before, 1, "the late call was skipped when the slot came");
+});
+
 test("breaker rules (pure): a failed probe re-opens; one probe at a time", () => {
   const cfg = { failures: 3, cooldownMs: 100 };
   let b = closedBreaker;

@@ -21,6 +21,8 @@ export type LlmClientOptions = {
   breaker: BreakerConfig;
   /** Calls in flight at once in this process (LLM_MAX_CONCURRENCY); more wait their turn. */
   maxConcurrency?: number;
+  /** How long a call may wait for a free slot before it gives up (default: timeoutMs). */
+  slotWaitMs?: number;
   now?: () => number;
 };
 
@@ -98,8 +100,38 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   return {
     breaker: () => breaker,
     load: () => ({ active: limit.activeCount, waiting: limit.pendingCount }),
-    callWithTools: (input) => limit(() => call(input)),
+    callWithTools: (input) => withinDeadline(input),
   };
+
+  /**
+   * A call waits for a free slot no longer than slotWaitMs (LLM_TIMEOUT_MS): past that the turn
+   * answers in degraded mode, and the queued call is skipped when its slot comes.
+   */
+  async function withinDeadline(input: Parameters<LlmClient["callWithTools"]>[0]): Promise<LlmResult> {
+    const late: LlmResult = {
+      ok: false,
+      reason: "timeout",
+      detail: "no free LLM slot in time",
+      usage: { promptTokens: 0, completionTokens: 0 },
+    };
+    const enqueued = Date.now();
+    const maxWait = options.slotWaitMs ?? options.timeoutMs;
+    let gotSlot = false;
+    const run = limit(async () => {
+      if (Date.now() - enqueued >= maxWait) return late;
+      gotSlot = true;
+      return call(input);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), maxWait);
+    });
+    const first = await Promise.race([run, waited]);
+    clearTimeout(timer);
+    if (first !== "deadline") return first;
+    // Once the call has its slot, its own timeout bounds it: the deadline only covers the wait.
+    return gotSlot ? run : late;
+  }
 
   async function call({
     messages,
