@@ -114,6 +114,7 @@ async function burst(customers: number): Promise<Run> {
       LLM_TIMEOUT_MS: String(LATENCY_MS * 4),
       LLM_DAILY_COST_CAP_USD: "0",
       SEND_RATE_PER_SECOND: "100000",
+      ...(env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_NODE_OPTIONS } : {}),
       // Knobs for trying other settings; unset, the service runs on its defaults.
       ...(env.BENCH_WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: env.BENCH_WORKER_CONCURRENCY } : {}),
       ...(env.BENCH_LLM_MAX_CONCURRENCY ? { LLM_MAX_CONCURRENCY: env.BENCH_LLM_MAX_CONCURRENCY } : {}),

@@ -72,18 +72,16 @@ export async function writeTurn(
     const lastInbound = new Date(Math.max(...t.rows.map((r) => r.sent_at.getTime())));
     await scheduleFollowUp(db, agent.definition, after, id, lastInbound);
     t.trace.mark("write");
-    await db.query("update turns set trace = $2 where id = $1", [
-      turnId,
-      JSON.stringify(t.trace.finish(t.rows)),
-    ]);
-    // The lease goes back; messages that came in while this turn was thinking get their turn now.
+    // The stage timings; the lease goes back; messages that came in while this turn was thinking
+    // get their turn now. One statement.
     await db.query(
-      `with r as (update conversations set turn_lease_token = null, turn_lease_until = null
-                   where id = $1 and turn_lease_token = $2)
+      `with t as (update turns set trace = $3 where id = $4),
+       r as (update conversations set turn_lease_token = null, turn_lease_until = null
+              where id = $1 and turn_lease_token = $2)
        select graphile_worker.add_job('conversation_turn', json_build_object('conversationId', $1::bigint),
                                       job_key := 'turn:' || $1::text)
         where exists (select 1 from inbound_messages where conversation_id = $1 and processed_at is null)`,
-      [id, t.loaded.lease],
+      [id, t.loaded.lease, JSON.stringify(t.trace.finish(t.rows)), turnId],
     );
     return { kind: "done" as const, turnId, inbound: t.rows.length, outbox, agentVersion: version };
   });
