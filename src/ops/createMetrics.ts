@@ -39,6 +39,11 @@ export function createMetrics(queueDepth?: () => Promise<number>) {
       labelNames: ["result", "code"],
       registers: [registry],
     }),
+    outboxRescued: new Counter({
+      name: "outbox_rescued_total",
+      help: "Replies found with no send job and queued by the sweeper (should stay at zero)",
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: "queue_depth",
       help: "Jobs ready to run and not yet taken",

@@ -3,11 +3,15 @@ import type { Logger } from "pino";
 import type { Config } from "../config/loadConfig.ts";
 import type { Content } from "../content/loadContent.ts";
 import { fireDueFollowUps } from "../followups/fireDueFollowUps.ts";
+import { sweepStuckOutbox } from "../outbound/sweepStuckOutbox.ts";
 import { syncTemplates } from "../templates/syncTemplates.ts";
 import { purgeExpiredMedia } from "../tools/media/storedMedia.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
+import type { Metrics } from "./createMetrics.ts";
 
 const MEDIA_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** How often the outbox is checked for a reply left without a send job. */
+const OUTBOX_SWEEP_INTERVAL_MS = 60 * 1000;
 
 /**
  * The worker's timers: follow-ups due on the conversation clock (a table, so they survive restarts
@@ -20,6 +24,7 @@ export function startPeriodicWork(p: {
   logger: Logger;
   content: Content;
   transport: WhatsAppTransport;
+  metrics: Metrics;
   clock: () => Date;
 }) {
   const { config, pool, logger } = p;
@@ -41,6 +46,14 @@ export function startPeriodicWork(p: {
           registry: p.content.templates,
         })
       : 0;
+  const sweepOutbox = async () => {
+    const rescued = await sweepStuckOutbox(pool);
+    if (rescued > 0) {
+      p.metrics.outboxRescued.inc(rescued);
+      logger.error({ rescued }, "replies without a send job were queued by the sweeper");
+    }
+    return rescued;
+  };
   const worker = config.ROLE !== "web";
   const every = (what: string, ms: number, run: () => Promise<unknown>) => {
     const timer = setInterval(() => {
@@ -53,6 +66,7 @@ export function startPeriodicWork(p: {
     ? [
         every("follow-up poll", config.FOLLOW_UP_POLL_MS, fireFollowUps),
         every("media purge", MEDIA_PURGE_INTERVAL_MS, () => purgeExpiredMedia(pool)),
+        every("outbox sweep", OUTBOX_SWEEP_INTERVAL_MS, () => sweepOutbox()),
       ]
     : [];
   if (worker && config.WHATSAPP_WABA_ID && p.transport.listTemplates) {
@@ -61,5 +75,5 @@ export function startPeriodicWork(p: {
       logger.warn({ err: String(err) }, "template sync failed"),
     );
   }
-  return { fireFollowUps, syncTemplateStatus, stop: () => timers.forEach(clearInterval) };
+  return { fireFollowUps, syncTemplateStatus, sweepOutbox, stop: () => timers.forEach(clearInterval) };
 }

@@ -140,8 +140,10 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     await enqueueNext(db, row);
     return done("already_done");
   }
-  // The earlier row's sender enqueues this one when it finishes.
-  if (row.earlier) return done("waiting_for_earlier");
+  // The earlier row's sender enqueues this one when it finishes. Its finishing transaction may be
+  // committing right now with a snapshot from before this row existed: lock the earlier rows, so
+  // this claim waits for that commit and then sees them as they are (no wake-up can be lost).
+  if (row.earlier && (await earlierUnsent(db, row))) return done("waiting_for_earlier");
 
   if (row.status === "sending" && row.send_started_at) {
     const waitMs = row.send_started_at.getTime() + deps.config.SEND_CONFIRM_TIMEOUT_MS - now.getTime();
@@ -345,6 +347,19 @@ async function reapplyStatuses(db: Queryable, wamid: string): Promise<void> {
       errors: r.errors ?? undefined,
     })),
   );
+}
+
+/** Rows before this one still to send, read after their locks are free. */
+async function earlierUnsent(
+  db: Queryable,
+  row: Pick<OutboxRow, "conversation_id" | "seq">,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    `select id from outbox where conversation_id = $1 and seq < $2 and status in ('pending', 'sending')
+      order by seq for update`,
+    [row.conversation_id, row.seq],
+  );
+  return rows.length > 0;
 }
 
 async function enqueueNext(db: Queryable, row: Pick<OutboxRow, "conversation_id" | "seq">): Promise<void> {
