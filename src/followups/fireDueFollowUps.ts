@@ -28,13 +28,15 @@ type Due = {
   state: unknown;
   phone_number_id: string;
   recipient: string | null;
+  /** Still due at the conversation clock's now (a turn may have moved it later). */
+  due: boolean;
   opted_out: boolean;
   handoff: boolean;
 };
 
 /**
  * Sends the follow-ups that are due on the conversation clock: each under the conversation's turn
- * lock, re-checked against the conversation as it is now (a turn may have moved it on, the customer
+ * lock, read and re-checked after the lock (still due, still scheduled) against the conversation as it is now (a turn may have moved it on, the customer
  * may have opted out or been handed off), postponed again if it is quiet time, else written to the
  * outbox as a proactive template and marked sent — so never twice. Returns how many were sent.
  */
@@ -47,22 +49,26 @@ export async function fireDueFollowUps(deps: FollowUpDeps, limit = 100): Promise
   let sent = 0;
   for (const { id } of rows) {
     const outcome = await withTransaction(deps.pool, async (db) => {
+      const owner = await db.query<{ conversation_id: number }>(
+        "select conversation_id from follow_ups where id = $1",
+        [id],
+      );
+      const conversationId = owner.rows[0]?.conversation_id;
+      if (conversationId === undefined) return "gone";
+      // Everything is read after the lock: a turn that committed meanwhile may have re-armed the
+      // follow-up for later, or the customer may have opted out or been handed off.
+      await lockConversation(db, conversationId);
       const found = await db.query<Due>(
-        `select f.id, f.conversation_id, f.status, c.agent_id, c.state, c.phone_number_id,
+        `select f.id, f.conversation_id, f.status, f.due_at <= $2 as due, c.agent_id, c.state, c.phone_number_id,
                 coalesce(c.customer_wa_id, c.customer_user_id) as recipient,
                 c.opted_out_at is not null as opted_out,
                 (c.handoff_at is not null or c.taken_by is not null) as handoff
-           from follow_ups f join conversations c on c.id = f.conversation_id where f.id = $1`,
-        [id],
+           from follow_ups f join conversations c on c.id = f.conversation_id where f.id = $1 for update of f`,
+        [id, now],
       );
       const f = found.rows[0];
-      if (!f) return "gone";
-      await lockConversation(db, f.conversation_id);
-      const locked = await db.query<{ status: string }>(
-        "select status from follow_ups where id = $1 for update",
-        [id],
-      );
-      if (locked.rows[0]?.status !== "scheduled") return "gone";
+      if (!f || f.status !== "scheduled") return "gone";
+      if (!f.due) return "not due any more";
       const agent = deps.agents.get(f.agent_id);
       const state = agent ? readAgentState(agent.definition, f.state) : undefined;
       const cancel = async (reason: string) => {
