@@ -67,7 +67,7 @@ export async function fireDueFollowUps(deps: FollowUpDeps, limit = 100): Promise
         [id, now],
       );
       const f = found.rows[0];
-      if (!f || f.status !== "scheduled") return "gone";
+      if (f?.status !== "scheduled") return "gone";
       if (!f.due) return "not due any more";
       const agent = deps.agents.get(f.agent_id);
       const state = agent ? readAgentState(agent.definition, f.state) : undefined;
