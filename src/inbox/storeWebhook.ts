@@ -102,15 +102,48 @@ export async function storeWebhooks(
 
 type Located = { message: InboundMessage; index: number };
 
+/**
+ * Messages of a contact erased since (Meta re-delivers for days): acknowledged and dropped, and the
+ * raw body that carried them redacted like the erasure redacted the others.
+ */
+async function erasedAmong(
+  db: Queryable,
+  messages: Located[],
+  results: StoredWebhook[],
+): Promise<Set<string>> {
+  const { rows } = await db.query<{ wamid: string }>(
+    `select w as wamid from unnest($1::text[]) w
+      where exists (select 1 from erased_messages e
+                     where e.wamid_hash = sha256((select salt from erasure_salt) || convert_to(w, 'UTF8')))`,
+    [messages.map((m) => m.message.waMessageId)],
+  );
+  const erased = new Set(rows.map((r) => r.wamid));
+  const events = [
+    ...new Set(
+      messages.filter((m) => erased.has(m.message.waMessageId)).map((m) => results[m.index]?.eventId ?? 0),
+    ),
+  ];
+  if (events.length > 0)
+    await db.query(
+      `update webhook_events set raw_body = convert_to('{"erased":true}', 'UTF8'), kinds = array_append(kinds, 'erased')
+        where id = any($1::bigint[])`,
+      [events],
+    );
+  return erased;
+}
+
 async function storeMessages(
   db: Queryable,
   inputs: WebhookInput[],
   results: StoredWebhook[],
   options: StoreWebhookOptions,
 ): Promise<void> {
-  const messages: Located[] = inputs.flatMap((input, index) =>
+  const all: Located[] = inputs.flatMap((input, index) =>
     input.parsed.messages.map((message) => ({ message, index })),
   );
+  if (all.length === 0) return;
+  const erased = await erasedAmong(db, all, results);
+  const messages = all.filter((m) => !erased.has(m.message.waMessageId));
   if (messages.length === 0) return;
   const conversationOf = await resolveConversations(
     db,

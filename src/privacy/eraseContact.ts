@@ -52,6 +52,14 @@ export async function eraseContact(
       [ids],
     );
     const fileIds = files.rows.map((r) => r.id);
+    // What Meta may re-deliver later is recognised by a salted hash of its id, not kept as such.
+    await db.query(
+      `insert into erased_messages (wamid_hash)
+       select sha256((select salt from erasure_salt) || convert_to(wa_message_id, 'UTF8'))
+         from inbound_messages where conversation_id = any($1::bigint[])
+       on conflict do nothing`,
+      [ids],
+    );
     await db.query("delete from inbound_messages where conversation_id = any($1::bigint[])", [ids]);
     // The consent ledger stays, anonymous: no text, no link to a deleted turn.
     await db.query(
