@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Config } from "../config/loadConfig.ts";
 import type { Content } from "../content/loadContent.ts";
 import { routeAgent } from "../content/parseRouting.ts";
+import { POISON_ATTEMPTS, quarantineTurn } from "../conversation/quarantineTurn.ts";
 import { runTurn } from "../conversation/runTurn.ts";
 import type { TurnDeps } from "../conversation/turnDeps.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
@@ -59,8 +60,15 @@ export function createWorkerTasks(p: WorkerParts): TaskList {
   const now = () => new Date();
   const sendDeps = { ...p, now, conversationNow: p.clock, random: Math.random };
   return {
-    conversation_turn: async (payload) => {
-      await runTurn(turnDeps, turnPayload.parse(payload).conversationId);
+    conversation_turn: async (payload, helpers) => {
+      const { conversationId } = turnPayload.parse(payload);
+      try {
+        await runTurn(turnDeps, conversationId);
+      } catch (err) {
+        // A turn that keeps failing sets its messages aside instead of holding the conversation.
+        if (helpers.job.attempts < POISON_ATTEMPTS) throw err;
+        await quarantineTurn(turnDeps, conversationId, err);
+      }
     },
     send_message: async (payload) => {
       await sendOutboxMessage(sendDeps, sendPayload.parse(payload).outboxId);
