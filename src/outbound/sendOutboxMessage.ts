@@ -115,6 +115,9 @@ export async function sendOutboxMessage(deps: SendDeps, outboxId: number): Promi
   return "sent";
 }
 
+/** How soon a row waiting behind an earlier one checks again by itself (the wake-up is the fast path). */
+const EARLIER_RECHECK_MS = 10_000;
+
 type Claim =
   | { kind: "done"; outcome: SendOutcome }
   | { kind: "send"; row: OutboxRow; message: OutboundMessage };
@@ -141,9 +144,18 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     return done("already_done");
   }
   // The earlier row's sender enqueues this one when it finishes. Its finishing transaction may be
-  // committing right now with a snapshot from before this row existed: lock the earlier rows, so
-  // this claim waits for that commit and then sees them as they are (no wake-up can be lost).
-  if (row.earlier && (await earlierUnsent(db, row))) return done("waiting_for_earlier");
+  // committing right now with a snapshot from before this row existed, and miss it: so this row
+  // also looks again on its own a little later (locking the earlier rows instead would order
+  // locks against the status webhooks' updates and deadlock).
+  if (row.earlier) {
+    await addJob(
+      db,
+      "send_message",
+      { outboxId },
+      { jobKey: `send:${outboxId}`, delayMs: EARLIER_RECHECK_MS },
+    );
+    return done("waiting_for_earlier");
+  }
 
   if (row.status === "sending" && row.send_started_at) {
     const waitMs = row.send_started_at.getTime() + deps.config.SEND_CONFIRM_TIMEOUT_MS - now.getTime();
@@ -347,19 +359,6 @@ async function reapplyStatuses(db: Queryable, wamid: string): Promise<void> {
       errors: r.errors ?? undefined,
     })),
   );
-}
-
-/** Rows before this one still to send, read after their locks are free. */
-async function earlierUnsent(
-  db: Queryable,
-  row: Pick<OutboxRow, "conversation_id" | "seq">,
-): Promise<boolean> {
-  const { rows } = await db.query(
-    `select id from outbox where conversation_id = $1 and seq < $2 and status in ('pending', 'sending')
-      order by seq for update`,
-    [row.conversation_id, row.seq],
-  );
-  return rows.length > 0;
 }
 
 async function enqueueNext(db: Queryable, row: Pick<OutboxRow, "conversation_id" | "seq">): Promise<void> {
