@@ -46,13 +46,16 @@ export function shapeOf(key: string): string {
 }
 
 const byCities = new WeakMap<readonly City[], Gazetteer>();
+/** Every empty list is the same list: one gazetteer of the municipalities alone, not one per caller. */
+const NO_CITIES: readonly City[] = [];
 
 /** The gazetteer for an operator city list (built once per list). */
 export function gazetteerFor(cities: readonly City[]): Gazetteer {
-  let g = byCities.get(cities);
+  const key = cities.length === 0 ? NO_CITIES : cities;
+  let g = byCities.get(key);
   if (!g) {
-    g = createGazetteer(municipalities(), cities);
-    byCities.set(cities, g);
+    g = createGazetteer(municipalities(), key);
+    byCities.set(key, g);
   }
   return g;
 }

@@ -12,8 +12,6 @@ import { tableCells } from "./trimPassage.ts";
  * IBGE municipalities, as the lead agent reads it) adds its state's code and name to the search, so
  * the table row or the sentence about that state is the one quoted.
  */
-const NO_OPERATOR_CITIES: never[] = [];
-
 export type PlaceTerms = {
   /** Query groups for the place's state code and name, as far as the pages use them. */
   groups: QueryGroup[];
@@ -23,7 +21,7 @@ export type PlaceTerms = {
 
 /** The terms of the place a message names (none when it names no place). Pure. */
 export function placeTerms(text: string, index: SearchIndex, weight: number): PlaceTerms {
-  const reading = readPlace(text, gazetteerFor(NO_OPERATOR_CITIES));
+  const reading = readPlace(text, gazetteerFor([]));
   const uf = reading.city?.uf ?? reading.statedUf;
   const state = uf ? UFS[uf] : undefined;
   if (!uf || !state) return { groups: [], nameWords: new Set() };
