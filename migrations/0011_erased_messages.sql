@@ -10,6 +10,10 @@ create table erasure_salt (
 insert into erasure_salt (salt)
 values (decode(replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''), 'hex'));
 
+-- The one definition of the hash, used by the erasure and by the webhook store.
+create function erased_message_hash(wamid text) returns bytea language sql stable
+  as $$ select sha256((select salt from erasure_salt) || convert_to(wamid, 'UTF8')) $$;
+
 create table erased_messages (
   wamid_hash bytea primary key,
   erased_at timestamptz not null default now()

@@ -114,7 +114,7 @@ async function erasedAmong(
   const { rows } = await db.query<{ wamid: string }>(
     `select w as wamid from unnest($1::text[]) w
       where exists (select 1 from erased_messages e
-                     where e.wamid_hash = sha256((select salt from erasure_salt) || convert_to(w, 'UTF8')))`,
+                     where e.wamid_hash = erased_message_hash(w))`,
     [messages.map((m) => m.message.waMessageId)],
   );
   const erased = new Set(rows.map((r) => r.wamid));

@@ -55,7 +55,7 @@ export async function eraseContact(
     // What Meta may re-deliver later is recognised by a salted hash of its id, not kept as such.
     await db.query(
       `insert into erased_messages (wamid_hash)
-       select sha256((select salt from erasure_salt) || convert_to(wa_message_id, 'UTF8'))
+       select erased_message_hash(wa_message_id)
          from inbound_messages where conversation_id = any($1::bigint[])
        on conflict do nothing`,
       [ids],
