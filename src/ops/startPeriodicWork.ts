@@ -1,13 +1,8 @@
-import type pg from "pg";
-import type { Logger } from "pino";
-import type { Config } from "../config/loadConfig.ts";
-import type { Content } from "../content/loadContent.ts";
 import { fireDueFollowUps } from "../followups/fireDueFollowUps.ts";
 import { sweepStuckOutbox } from "../outbound/sweepStuckOutbox.ts";
+import type { WorkerParts } from "../queue/createWorkerTasks.ts";
 import { syncTemplates } from "../templates/syncTemplates.ts";
 import { purgeExpiredMedia } from "../tools/media/storedMedia.ts";
-import type { WhatsAppTransport } from "../whatsapp/transport.ts";
-import type { Metrics } from "./createMetrics.ts";
 
 const MEDIA_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /** How often the outbox is checked for a reply left without a send job. */
@@ -18,15 +13,9 @@ const OUTBOX_SWEEP_INTERVAL_MS = 60 * 1000;
  * and a story's fake clock drives them), media retention, and template approval (pulled at
  * start-up and periodically; webhooks update it in between). A web-only process runs none.
  */
-export function startPeriodicWork(p: {
-  config: Config;
-  pool: pg.Pool;
-  logger: Logger;
-  content: Content;
-  transport: WhatsAppTransport;
-  metrics: Metrics;
-  clock: () => Date;
-}) {
+export function startPeriodicWork(
+  p: Pick<WorkerParts, "config" | "pool" | "logger" | "content" | "transport" | "metrics" | "clock">,
+) {
   const { config, pool, logger } = p;
   const fireFollowUps = () =>
     fireDueFollowUps({
