@@ -6,6 +6,7 @@ import { loadConfig } from "../../src/config/loadConfig.ts";
 import { type Service, startService } from "../../src/main.ts";
 import { createLogger } from "../../src/ops/createLogger.ts";
 import { signBody } from "../../src/webhook/verifySignature.ts";
+import { type FakeGraphApi, startFakeGraphApi } from "./fakeGraphApi.ts";
 import { createTestDatabase } from "./testDatabase.ts";
 
 export const TEST_APP_SECRET = "test-app-secret-0123456789abcdef";
@@ -102,4 +103,39 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/**
+ * A test service whose transport is a fake Graph API on 127.0.0.1 (so the real client code runs),
+ * both stopped together.
+ */
+export async function startServiceWithGraph(
+  env: Record<string, string> = {},
+  options: { contentDir?: string } = {},
+): Promise<{ svc: TestService; graph: FakeGraphApi; stop: () => Promise<void> }> {
+  const graph = await startFakeGraphApi({ accessToken: TEST_ACCESS_TOKEN });
+  const svc = await startTestService(
+    { WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN, WHATSAPP_GRAPH_BASE_URL: graph.baseUrl, ...env },
+    options,
+  );
+  return {
+    svc,
+    graph,
+    stop: async () => {
+      await svc.stop();
+      await graph.close();
+    },
+  };
+}
+
+/** The text bodies the fake Graph API accepted for one customer, in the order they arrived. */
+export function textsSentTo(graph: FakeGraphApi, customer: string): string[] {
+  return graph.sent
+    .filter((s) => s.body.to === `+${customer}`)
+    .flatMap((s) => {
+      const text = s.body.text;
+      return typeof text === "object" && text !== null && "body" in text && typeof text.body === "string"
+        ? [text.body]
+        : [];
+    });
 }

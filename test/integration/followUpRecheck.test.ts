@@ -1,33 +1,23 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { TURN_LOCK_NAMESPACE } from "../../src/conversation/lockConversation.ts";
-import { type FakeGraphApi, startFakeGraphApi } from "../helpers/fakeGraphApi.ts";
-import {
-  startTestService,
-  TEST_ACCESS_TOKEN,
-  type TestService,
-  waitFor,
-} from "../helpers/startTestService.ts";
+import { startServiceWithGraph, type TestService, waitFor } from "../helpers/startTestService.ts";
 import { textWebhook } from "../helpers/webhookPayloads.ts";
 
 // A follow-up is decided on the conversation as it is once the conversation's lock is held: what a
 // turn or an opt-out committed while the poller waited for the lock counts.
-let graph: FakeGraphApi;
 let svc: TestService;
+let stop: () => Promise<void>;
 before(async () => {
-  graph = await startFakeGraphApi({ accessToken: TEST_ACCESS_TOKEN });
-  svc = await startTestService({
-    WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
-    WHATSAPP_GRAPH_BASE_URL: graph.baseUrl,
+  ({ svc, stop } = await startServiceWithGraph({
     TURN_DEBOUNCE_MS: "50",
     DEFAULT_AGENT: "lead_qualification",
     // The poller is driven by the test.
     FOLLOW_UP_POLL_MS: "3600000",
-  });
+  }));
 });
 after(async () => {
-  await svc.stop();
-  await graph.close();
+  await stop();
 });
 
 /** A conversation with its reminder armed, made due now. */

@@ -37,6 +37,16 @@ const client = (timeoutMs = 2000) =>
     breaker: { failures: 2, cooldownMs: 1000 },
     now: () => clock,
   });
+/** A client on the real clock with a breaker that never opens, to watch its concurrency limit. */
+const limitedClient = (limits: { maxConcurrency: number; slotWaitMs?: number }) =>
+  createLlmClient({
+    baseUrl: fake.baseUrl,
+    apiKey: "sk-test",
+    model: "gpt-test",
+    timeoutMs: 2000,
+    breaker: { failures: 100, cooldownMs: 1000 },
+    ...limits,
+  });
 
 test("tool calls come back validated, with token usage; the request carries the tools as JSON Schema", async () => {
   fake.script({ toolCalls: [{ name: "set_slots", arguments: '{"monthly_bill_brl":450,"city":"Recife"}' }] });
@@ -127,14 +137,7 @@ test("a 429 pauses every call until its Retry-After: calls meanwhile fail fast, 
 });
 
 test("no more calls in flight than maxConcurrency; the rest wait for a slot", async () => {
-  const c = createLlmClient({
-    baseUrl: fake.baseUrl,
-    apiKey: "sk-test",
-    model: "gpt-test",
-    timeoutMs: 2000,
-    breaker: { failures: 100, cooldownMs: 1000 },
-    maxConcurrency: 2,
-  });
+  const c = limitedClient({ maxConcurrency: 2 });
   fake.script(...Array.from({ length: 5 }, () => ({ hangMs: 150 })));
   const before = fake.requests.length;
   const calls = Array.from({ length: 5 }, () => c.callWithTools({ messages, tools }));
@@ -147,15 +150,7 @@ test("no more calls in flight than maxConcurrency; the rest wait for a slot", as
 });
 
 test("a call that finds no free slot in time gives up (degraded mode) and is never sent", async () => {
-  const c = createLlmClient({
-    baseUrl: fake.baseUrl,
-    apiKey: "sk-test",
-    model: "gpt-test",
-    timeoutMs: 2000,
-    breaker: { failures: 100, cooldownMs: 1000 },
-    maxConcurrency: 1,
-    slotWaitMs: 50,
-  });
+  const c = limitedClient({ maxConcurrency: 1, slotWaitMs: 50 });
   fake.script({ hangMs: 300 });
   const before = fake.requests.length;
   const holding = c.callWithTools({ messages, tools });

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { sweepStuckOutbox } from "../../src/outbound/sweepStuckOutbox.ts";
-import { type FakeGraphApi, startFakeGraphApi } from "../helpers/fakeGraphApi.ts";
+import type { FakeGraphApi } from "../helpers/fakeGraphApi.ts";
 import {
-  startTestService,
-  TEST_ACCESS_TOKEN,
+  startServiceWithGraph,
   type TestService,
+  textsSentTo,
   waitFor,
 } from "../helpers/startTestService.ts";
 import { textWebhook } from "../helpers/webhookPayloads.ts";
@@ -15,22 +15,18 @@ import { textWebhook } from "../helpers/webhookPayloads.ts";
 // left alone.
 let graph: FakeGraphApi;
 let svc: TestService;
+let stop: () => Promise<void>;
 before(async () => {
-  graph = await startFakeGraphApi({ accessToken: TEST_ACCESS_TOKEN });
-  svc = await startTestService({
-    WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
-    WHATSAPP_GRAPH_BASE_URL: graph.baseUrl,
+  ({ svc, graph, stop } = await startServiceWithGraph({
     TURN_DEBOUNCE_MS: "50",
     DEFAULT_AGENT: "echo",
-  });
+  }));
 });
 after(async () => {
-  await svc.stop();
-  await graph.close();
+  await stop();
 });
 
-const texts = (customer: string) =>
-  graph.sent.filter((s) => s.body.to === `+${customer}`).map((s) => (s.body.text as { body: string }).body);
+const texts = (customer: string) => textsSentTo(graph, customer);
 
 /** A reply written the way a turn writes it, but with no send job: a lost wake-up. */
 async function strandReply(conversationId: number, text: string): Promise<number> {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { type FakeGraphApi, startFakeGraphApi } from "../helpers/fakeGraphApi.ts";
+import type { FakeGraphApi } from "../helpers/fakeGraphApi.ts";
 import {
-  startTestService,
-  TEST_ACCESS_TOKEN,
+  startServiceWithGraph,
   type TestService,
+  textsSentTo,
   waitFor,
 } from "../helpers/startTestService.ts";
 import { textWebhook } from "../helpers/webhookPayloads.ts";
@@ -15,21 +15,17 @@ import { textWebhook } from "../helpers/webhookPayloads.ts";
 // and the next message is answered normally.
 let graph: FakeGraphApi;
 let svc: TestService;
+let stop: () => Promise<void>;
 before(async () => {
-  graph = await startFakeGraphApi({ accessToken: TEST_ACCESS_TOKEN });
-  svc = await startTestService({
-    WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
-    WHATSAPP_GRAPH_BASE_URL: graph.baseUrl,
+  ({ svc, graph, stop } = await startServiceWithGraph({
     TURN_DEBOUNCE_MS: "50",
-  });
+  }));
 });
 after(async () => {
-  await svc.stop();
-  await graph.close();
+  await stop();
 });
 
-const texts = (customer: string) =>
-  graph.sent.filter((s) => s.body.to === `+${customer}`).map((s) => (s.body.text as { body: string }).body);
+const texts = (customer: string) => textsSentTo(graph, customer);
 
 test("a turn that keeps failing is set aside: flagged, one holding reply, later messages answered", async () => {
   const c = "5571933330001";

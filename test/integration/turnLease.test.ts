@@ -2,14 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { takeOver } from "../../src/handoff/takeOver.ts";
-import { type FakeGraphApi, startFakeGraphApi } from "../helpers/fakeGraphApi.ts";
+import type { FakeGraphApi } from "../helpers/fakeGraphApi.ts";
 import { startFakeOpenAi } from "../helpers/fakeOpenAi.ts";
-import {
-  startTestService,
-  TEST_ACCESS_TOKEN,
-  type TestService,
-  waitFor,
-} from "../helpers/startTestService.ts";
+import { startServiceWithGraph, type TestService, waitFor } from "../helpers/startTestService.ts";
 import { textWebhook } from "../helpers/webhookPayloads.ts";
 
 // A turn thinks (a slow LLM) without holding the database: other conversations, operators and
@@ -19,13 +14,11 @@ const SLOW_MS = 1500;
 let graph: FakeGraphApi;
 let llm: Awaited<ReturnType<typeof startFakeOpenAi>>;
 let svc: TestService;
+let stop: () => Promise<void>;
 before(async () => {
-  graph = await startFakeGraphApi({ accessToken: TEST_ACCESS_TOKEN });
   llm = await startFakeOpenAi();
-  svc = await startTestService(
+  ({ svc, graph, stop } = await startServiceWithGraph(
     {
-      WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
-      WHATSAPP_GRAPH_BASE_URL: graph.baseUrl,
       TURN_DEBOUNCE_MS: "100",
       LLM_BASE_URL: llm.baseUrl,
       LLM_API_KEY: "sk-test",
@@ -34,12 +27,11 @@ before(async () => {
       LLM_DAILY_COST_CAP_USD: "0",
     },
     { contentDir: fileURLToPath(new URL("../stories/demo", import.meta.url)) },
-  );
+  ));
 });
 after(async () => {
-  await svc.stop();
+  await stop();
   await llm.close();
-  await graph.close();
 });
 
 const sentTo = (customer: string) => graph.sent.filter((s) => s.body.to === `+${customer}`);
