@@ -7,8 +7,7 @@
  * database connections of the service, peak RSS. Median (min–max) of BENCH_RUNS (1) runs.
  * `BENCH_SERVICE_DIR` runs another checkout's src/main.ts (a baseline in the same run).
  */
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { availableParallelism, cpus } from "node:os";
 import pg from "pg";
@@ -16,6 +15,7 @@ import { signBody } from "../src/webhook/verifySignature.ts";
 import { freePort, spawnService, waitForReady } from "../test/helpers/spawnService.ts";
 import { createTestDatabase } from "../test/helpers/testDatabase.ts";
 import { textWebhook, uniqueWamid } from "../test/helpers/webhookPayloads.ts";
+import { rssMb, startGraphProcess } from "./processes.ts";
 import { type Figure, figure, fmt, percentile, round } from "./stats.ts";
 
 const env = process.env;
@@ -68,31 +68,11 @@ async function startSlowLlm() {
   };
 }
 
-async function startGraph() {
-  const child = spawn(process.execPath, [new URL("./fakeGraphProcess.ts", import.meta.url).pathname], {
-    env: { ...env, FAKE_TOKEN: TOKEN },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const baseUrl = await new Promise<string>((resolve) =>
-    child.once("message", (m: { baseUrl: string }) => resolve(m.baseUrl)),
-  );
-  return { baseUrl, close: () => child.disconnect() };
-}
-
-function rssMb(pid: number | undefined): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return round(Number(m?.[1] ?? 0) / 1024);
-  } catch {
-    return 0;
-  }
-}
-
 type Run = { p50: number; p99: number; llmPeak: number; dbPeak: number; rssPeak: number; replied: number };
 
 async function burst(customers: number): Promise<Run> {
   const database = await createTestDatabase();
-  const graph = await startGraph();
+  const graph = await startGraphProcess(TOKEN);
   const llm = await startSlowLlm();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

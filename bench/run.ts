@@ -13,6 +13,7 @@ import { signBody } from "../src/webhook/verifySignature.ts";
 import { freePort, type SpawnedService, spawnService, waitForReady } from "../test/helpers/spawnService.ts";
 import { createTestDatabase, type TestDatabase } from "../test/helpers/testDatabase.ts";
 import { textWebhook, uniqueWamid } from "../test/helpers/webhookPayloads.ts";
+import { type GraphProcess, rssMb, startGraphProcess } from "./processes.ts";
 import { type Figure, figure, fmt, percentile, round } from "./stats.ts";
 
 const env = process.env;
@@ -58,16 +59,6 @@ async function load(
   };
 }
 
-function rssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return round(Number(m?.[1] ?? 0) / 1024);
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU seconds (user + system) used so far by a process, from /proc (Linux). */
 function cpuSeconds(pid: number | undefined): number {
   if (!pid) return 0;
@@ -103,33 +94,6 @@ function sampleRss(pid: number | undefined): () => number {
   return () => {
     clearInterval(timer);
     return Math.max(peak, rssMb(pid));
-  };
-}
-
-type GraphProcess = {
-  baseUrl: string;
-  pid: number | undefined;
-  stats: (from: number) => Promise<{ count: number; at: number[] }>;
-  close: () => void;
-};
-
-async function startGraphProcess(): Promise<GraphProcess> {
-  const child = spawn(process.execPath, [new URL("./fakeGraphProcess.ts", import.meta.url).pathname], {
-    env: { ...env, FAKE_TOKEN: TOKEN },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const baseUrl = await new Promise<string>((resolve) =>
-    child.once("message", (m: { baseUrl: string }) => resolve(m.baseUrl)),
-  );
-  return {
-    baseUrl,
-    pid: child.pid,
-    stats: (from) =>
-      new Promise((resolve) => {
-        child.once("message", (m: { count: number; at: number[] }) => resolve(m));
-        child.send({ type: "stats", from });
-      }),
-    close: () => child.disconnect(),
   };
 }
 
@@ -266,7 +230,7 @@ type TurnRun = {
 
 async function turnRun(workers: number, preload: number, label: string): Promise<TurnRun[]> {
   const database = await createTestDatabase();
-  const graph = await startGraphProcess();
+  const graph = await startGraphProcess(TOKEN);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const extra = {
