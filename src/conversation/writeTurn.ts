@@ -1,5 +1,6 @@
 import { prepared } from "../db/prepared.ts";
 import { type Queryable, withTransaction } from "../db/withTransaction.ts";
+import { SEND_PRIORITY } from "../queue/addJob.ts";
 import type { Answers } from "./answerQuestions.ts";
 import type { Decision } from "./decideReplies.ts";
 import { type LoadedTurn, type PendingRow, releaseLease } from "./loadTurn.ts";
@@ -161,7 +162,7 @@ async function writeOutbox(deps: TurnDeps, db: Queryable, t: TurnOutcome, turnId
          returning id, seq),
        j as (
          select graphile_worker.add_jobs(array(
-           select row('send_message', json_build_object('outboxId', id), null, null, null, 'send:' || id, -10, null)
+           select row('send_message', json_build_object('outboxId', id), null, null, null, 'send:' || id, $8::int, null)
                     ::graphile_worker.job_spec
              from o order by seq)) as added)
        select o.id from o, (select count(*) from j) x order by o.seq`,
@@ -173,6 +174,7 @@ async function writeOutbox(deps: TurnDeps, db: Queryable, t: TurnOutcome, turnId
         replies.map((m) => m.type),
         replies.map((m) => JSON.stringify(m)),
         fallback ? JSON.stringify(fallback) : null,
+        SEND_PRIORITY,
       ],
     ),
   );

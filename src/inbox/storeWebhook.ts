@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { type Queryable, withTransaction } from "../db/withTransaction.ts";
 import { applyStatusEvents } from "../delivery/applyStatusEvents.ts";
+import { SEND_PRIORITY } from "../queue/addJob.ts";
 import { recordTemplateFacts } from "../templates/recordTemplateFacts.ts";
 import { templateFactFromChange } from "../templates/templateEvents.ts";
 import type { InboundMessage, ParsedWebhook } from "../webhook/parseWebhook.ts";
@@ -341,13 +342,13 @@ async function storeStatuses(db: Queryable, inputs: WebhookInput[], results: Sto
   if (confirmed.length > 0) {
     await db.query(
       `select graphile_worker.add_jobs(array(
-         select row('send_message', json_build_object('outboxId', next.id), null, null, null, 'send:' || next.id, -10, null)
+         select row('send_message', json_build_object('outboxId', next.id), null, null, null, 'send:' || next.id, $2::int, null)
                   ::graphile_worker.job_spec
            from outbox done
            cross join lateral (select id from outbox o where o.conversation_id = done.conversation_id and o.seq > done.seq
                                  and o.status = 'pending' order by o.seq limit 1) next
           where done.id = any($1::bigint[])))`,
-      [confirmed],
+      [confirmed, SEND_PRIORITY],
     );
   }
 }

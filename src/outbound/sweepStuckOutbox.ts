@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/withTransaction.ts";
+import { SEND_PRIORITY } from "../queue/addJob.ts";
 
 /**
  * The safety net under once-in-order sending: the first unsent row of each conversation must have
@@ -17,7 +18,8 @@ export async function sweepStuckOutbox(db: Queryable): Promise<number> {
           and not exists (select 1 from graphile_worker.jobs j where j.key = 'send:' || h.id))
      select count(*)::int as n from stuck,
        lateral (select graphile_worker.add_job('send_message', json_build_object('outboxId', stuck.id),
-                                               job_key := 'send:' || stuck.id, priority := -10)) j`,
+                                               job_key := 'send:' || stuck.id, priority := $1::int)) j`,
+    [SEND_PRIORITY],
   );
   return rows[0]?.n ?? 0;
 }

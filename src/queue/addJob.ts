@@ -13,7 +13,7 @@ export type TaskName = keyof TaskPayloads;
 /**
  * Sends run before everything else waiting (graphile-worker takes lower priorities first): a
  * finished turn's reply never waits behind other conversations' turns. The SQL that queues sends
- * in bulk (writeTurn, storeWebhook) uses the same number.
+ * in bulk (writeTurn, storeWebhook, the outbox sweeper) passes this number too.
  */
 export const SEND_PRIORITY = -10;
 const PRIORITY: Partial<Record<TaskName, number>> = { send_message: SEND_PRIORITY };
