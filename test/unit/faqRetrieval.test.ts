@@ -7,6 +7,7 @@ import { isGrounded, unsupportedSentences } from "../../src/tools/rag/checkGroun
 import { asksForFigure, decideDontKnow, givesAmount } from "../../src/tools/rag/decideDontKnow.ts";
 import { focusOf } from "../../src/tools/rag/focusOf.ts";
 import { needsLiveData } from "../../src/tools/rag/needsLiveData.ts";
+import { questionFirst } from "../../src/tools/rag/questionFirst.ts";
 import { rankPages } from "../../src/tools/rag/rankPages.ts";
 import { selectSentences } from "../../src/tools/rag/selectSentences.ts";
 import { splitQuestions } from "../../src/tools/rag/splitQuestions.ts";
@@ -70,6 +71,17 @@ describe("retrieval", () => {
     assert.equal(top("qto custa o frete?"), "entrega");
     assert.equal(top("como funciona a devoluçao"), "trocas");
     assert.equal(top("qual o prazu de entrgea"), "entrega");
+  });
+  test("the question picks the page: one matching none of its words comes after those matching some", () => {
+    const hits = [
+      { pageId: "context-only", raw: 9, chunk: 0, coverage: 0 },
+      { pageId: "asked", raw: 4, chunk: 1, coverage: 0.5 },
+      { pageId: "other", raw: 3, chunk: 2, coverage: 1 },
+    ];
+    assert.deepEqual(
+      questionFirst(hits).map((h) => h.pageId),
+      ["asked", "other", "context-only"],
+    );
   });
   test("a word the pages never use is an unknown group; fillers and stop words are not searched", () => {
     const groups = buildQuery("oi, queria saber do helicoptero", index);
@@ -192,6 +204,9 @@ describe('"não sei" as a decision', () => {
     assert.equal(focusOf("vcs tem aplicativo?"), "aplicativo");
     assert.equal(focusOf("da pra parcelar no boleto?"), "parcelar");
     assert.equal(focusOf("dá pra colocar a conta da empresa?"), "conta");
+    // An earlier clause is context: the last one asks.
+    assert.equal(focusOf("vi que vcs tem um esquema de boleto, vcs pagam minha conta?"), undefined);
+    assert.equal(focusOf("moro em Recife, vcs tem aplicativo?"), "aplicativo");
     assert.equal(
       decideDontKnow(
         "vcs tem aplicativo?",

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { askedThing } from "../../src/tools/rag/askedThing.ts";
+import { buildQuery } from "../../src/tools/rag/buildQuery.ts";
+import { buildSearchIndex } from "../../src/tools/rag/buildSearchIndex.ts";
 import type { Evidence } from "../../src/tools/rag/createKnowledgeBase.ts";
 import { decideDontKnow } from "../../src/tools/rag/decideDontKnow.ts";
-import { wordsOf } from "../../src/tools/rag/foldText.ts";
+import { foldText, wordsOf } from "../../src/tools/rag/foldText.ts";
+import { namesThing } from "../../src/tools/rag/namesThing.ts";
 
 const words = (q: string) => askedThing(q)?.words;
 
@@ -32,6 +35,14 @@ describe("askedThing: what a question asks about", () => {
     assert.equal(words("quantos meses demora?"), undefined);
     assert.equal(words("quantos reais eu economizo?"), undefined);
   });
+  test("'quem são os X?' asks about X, like 'quem é o X?'", () => {
+    assert.deepEqual(words("quem sao os socios da empresa?"), ["socios", "empresa"]);
+    assert.deepEqual(words("quem foi o fundador?"), ["fundador"]);
+  });
+  test("plural shorthand for 'quantos' is read as the word", () => {
+    assert.deepEqual(words("qtos funcionarios vcs tem?"), ["funcionarios"]);
+    assert.equal(askedThing("qts lojas tem?")?.count, true);
+  });
   test("no frame, no thing", () => {
     assert.equal(words("se eu mudar de casa perco a assinatura?"), undefined);
     assert.equal(words(""), undefined);
@@ -52,5 +63,34 @@ describe("'não sei' when the asked thing is not named in one section of the bes
   test("'email' meets the pages' 'e-mail'", () => {
     assert.deepEqual(wordsOf("qual o email?"), ["qual", "o", "mail"]);
     assert.deepEqual(wordsOf("e-mail"), ["e", "mail"]);
+  });
+});
+
+describe("namesThing: a section names the asked thing", () => {
+  // A tiny invented page; stems are the folded words cut to 6 letters, prefixes 5.
+  const chunks = [
+    {
+      id: "1",
+      pageId: "fabrica",
+      title: "Nossa fábrica",
+      heading: "Produção",
+      body: "A energia gerada na fábrica abastece a linha de montagem.",
+    },
+  ];
+  const vocabulary = chunks.flatMap(
+    (c) => `${c.title} ${c.heading} ${c.body}`.toLowerCase().match(/\p{L}+/gu) ?? [],
+  );
+  const index = buildSearchIndex(chunks, new Map(vocabulary.map((w) => [w, foldText(w).slice(0, 6)])), []);
+  const named = (q: string) => {
+    const thing = askedThing(q);
+    assert.ok(thing, q);
+    return namesThing(index, "fabrica", buildQuery(q, index), thing.words);
+  };
+  test("a word the page uses names the thing", () => {
+    assert.equal(named("vcs vendem energia?"), true);
+  });
+  test("a word the page never uses is not named by a page word sharing its first letters", () => {
+    // "gerador" and "gerada" share "gerad"; the page says nothing about generators.
+    assert.equal(named("vcs alugam gerador?"), false);
   });
 });

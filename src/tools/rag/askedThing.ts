@@ -58,7 +58,11 @@ export function askedThing(question: string): AskedThing | undefined {
       const thing = headOf(next);
       if (thing[0] && !UNITS.has(thing[0])) return { words: thing.slice(0, 1), count: true };
     }
-    if (w === "qual" || w === "quais" || (w === "quem" && next[0] === "e")) {
+    if (
+      w === "qual" ||
+      w === "quais" ||
+      (w === "quem" && /^(e|eh|sao|seria|seriam|era|eram|foi|foram)$/.test(next[0] ?? ""))
+    ) {
       const thing = thingAfterAttribute(skipLinking(next));
       if (thing.length) return { words: thing };
     }
@@ -83,7 +87,8 @@ function isThingVerb(word: string): boolean {
 /** "é o", "seria a", "são os": what comes between "qual" and the thing. */
 function skipLinking(words: string[]): string[] {
   let i = 0;
-  while (i < words.length && /^(e|eh|seria|sao|era|o|a|os|as)$/.test(words[i] ?? "")) i++;
+  while (i < words.length && /^(e|eh|seria|seriam|sao|era|eram|foi|foram|o|a|os|as)$/.test(words[i] ?? ""))
+    i++;
   return words.slice(i);
 }
 

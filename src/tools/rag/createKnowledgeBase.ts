@@ -8,7 +8,9 @@ import { foldText } from "./foldText.ts";
 import { followPointer } from "./followReference.ts";
 import { fuseRankings } from "./fuseRankings.ts";
 import { hasTable } from "./indexKnowledge.ts";
+import { namesThing } from "./namesThing.ts";
 import { placeTerms } from "./placeTerms.ts";
+import { questionFirst } from "./questionFirst.ts";
 import { groupIdf, type PageHit, rankPages, relevance } from "./rankPages.ts";
 import { selectSentences } from "./selectSentences.ts";
 import { splitQuestions } from "./splitQuestions.ts";
@@ -134,7 +136,7 @@ export function createKnowledgeBase(opts: {
       const questions = parts.questions.map((text, i) => {
         const others = asked.flatMap((g, j) => (j === i ? [] : reweigh(g, OTHER_QUESTION_WEIGHT)));
         const groups = merge([...(asked[i] ?? []), ...others, ...context]);
-        const ranked = preferCounted(index, rankPages(index, groups), askedThing(text));
+        const ranked = preferCounted(index, questionFirst(rankPages(index, groups)), askedThing(text));
         return { text, groups, hits: followPointer(index, ranked, groups) };
       });
       const all = merge([...asked.flat(), ...context]);
@@ -216,7 +218,12 @@ function evidenceOf(index: SearchIndex, text: string, hits: PageHit[], groups: Q
   return {
     ...(word ? { focus: { word, onBestPage } } : {}),
     ...(thing
-      ? { asked: { ...thing, inSection: namesThing(index, first?.pageId, groups, thing.words) } }
+      ? {
+          asked: {
+            ...thing,
+            inSection: namesThing(index, first?.pageId, groups, thing.words),
+          },
+        }
       : {}),
     ...(thing?.count && thing.words[0] && first
       ? { counted: pageStatesCount(index, first.pageId, thing.words[0]) }
@@ -228,20 +235,6 @@ function evidenceOf(index: SearchIndex, text: string, hits: PageHit[], groups: Q
     words: main.length,
     strength: first ? first.raw / Math.max(information, Number.EPSILON) : 0,
   };
-}
-
-/**
- * Whether one section of the page holds every word of the asked thing, as typed, corrected, through
- * its prefix or a synonym (customers name things in their own words: "celular" for the phone).
- */
-function namesThing(index: SearchIndex, pageId: string | undefined, groups: QueryGroup[], words: string[]) {
-  const page = pageId ? index.pages.get(pageId) : undefined;
-  if (!page) return false;
-  const termsOf = words.map((w) => groups.find((g) => foldText(g.word) === w)?.terms ?? []);
-  return page.chunks.some((i) => {
-    const tf = index.chunks[i]?.bag.tf;
-    return !!tf && termsOf.every((terms) => terms.some((t) => tf.has(t.key)));
-  });
 }
 
 /** Pages near the top a "quantos X?" question looks through for a number of X. */

@@ -21,7 +21,10 @@ const GENERIC = new Set(
 
 /** The folded word a yes/no feature question asks about, if the question is one. Pure. */
 export function focusOf(question: string): string | undefined {
-  const words = wordsOf(question).map(foldText);
+  // The last clause asks; an earlier one is context ("vi que vocês têm um esquema de boleto único,
+  // vocês pagam a conta por mim?" asks whether they pay, not about the "esquema").
+  const clauses = question.split(/[,;:]/).filter((c) => wordsOf(c).length > 0);
+  const words = wordsOf(clauses.at(-1) ?? "").map(foldText);
   const text = words.join(" ");
   const m = OPENER.exec(text);
   // "quantas usinas vocês têm funcionando?" asks for a number, not whether something exists.

@@ -11,7 +11,7 @@ export const STOP_WORDS = new Set(
     "esse essa aquele aquela aquilo la ai aqui ali entre ate sobre como quando onde porque pois mas " +
     "tambem so muito muita muitos muitas tudo todo toda todos todas algum alguma nada ser e sao foi " +
     "era estar esta estao estou estava ter tem tenho tinha ha hei havia vai vou vao ir fica ficar " +
-    "fazer faz faco feito qual quais quanto quanta quantos quantas o que ne entao tipo assim coisa " +
+    "fazer faz faco feito quem qual quais quanto quanta quantos quantas o que ne entao tipo assim coisa " +
     "mesmo mesma cada outro outra outros outras qualquer depois antes agora ainda tao bem"
   ).split(" "),
 );
