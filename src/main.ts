@@ -79,6 +79,7 @@ export async function startService(loaded: Config, options: StartOptions = {}): 
       routeAgent: (phoneNumberId) => config.DEFAULT_AGENT ?? routeAgent(content.routing, phoneNumberId),
       turnDebounceMs: config.TURN_DEBOUNCE_MS,
       turnMaxAttempts: config.TURN_MAX_ATTEMPTS,
+      sendRetry: { baseMs: config.SEND_RETRY_BASE_MS, maxMs: config.SEND_RETRY_MAX_MS },
     }),
   );
   const ingest = async (body: unknown) => {

@@ -28,15 +28,21 @@ export async function applyStatusEvents(db: Queryable, events: StatusUpdate[]): 
   const applied: AppliedStatus[] = [];
   for (const e of events) {
     const byCallback = outboxIdFromCallback(e.callbackData);
-    const { rows } = await db.query<{ id: number; status: OutboxStatus; wamid: string | null }>(
-      `select id, status, wamid from outbox
+    const { rows } = await db.query<{
+      id: number;
+      status: OutboxStatus;
+      wamid: string | null;
+      retired: boolean;
+    }>(
+      `select id, status, wamid, $1 = any(retired_wamids) as retired from outbox
         where wamid = $1 or id = $2
         order by (wamid = $1) desc nulls last limit 1
         for update`,
       [e.wamid, byCallback ?? null],
     );
     const row = rows[0];
-    if (!row) continue;
+    // About an earlier attempt of a row that was given another try: not about the current one.
+    if (!row || row.retired) continue;
     const next = advanceStatus(row.status, e.status);
     if (!next) {
       if (!row.wamid) await db.query("update outbox set wamid = $2 where id = $1", [row.id, e.wamid]);

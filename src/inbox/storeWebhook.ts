@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { type Queryable, withTransaction } from "../db/withTransaction.ts";
+import { actOnFailedStatuses } from "../delivery/actOnFailedStatuses.ts";
 import { applyStatusEvents } from "../delivery/applyStatusEvents.ts";
 import { SEND_PRIORITY } from "../queue/addJob.ts";
 import { recordTemplateFacts } from "../templates/recordTemplateFacts.ts";
@@ -11,6 +12,8 @@ export type StoreWebhookOptions = {
   routeAgent: (phoneNumberId: string) => string;
   turnDebounceMs: number;
   turnMaxAttempts: number;
+  /** A failure Meta reports by status webhook is retried like a send call's (SEND_RETRY_BASE_MS / MAX_MS). */
+  sendRetry?: { baseMs: number; maxMs: number };
 };
 
 export type WebhookInput = { rawBody: Buffer; parsed: ParsedWebhook };
@@ -75,7 +78,7 @@ export async function storeWebhooks(
       r.eventId = ids.rows[i]?.id ?? 0;
     });
     await storeMessages(db, inputs, results, options);
-    await storeStatuses(db, inputs, results);
+    await storeStatuses(db, inputs, results, options.sendRetry ?? DEFAULT_SEND_RETRY);
     const changes = inputs.flatMap((input, i) =>
       input.parsed.changes.map((c) => ({ eventId: results[i]?.eventId ?? 0, c })),
     );
@@ -300,7 +303,14 @@ async function resolveConversations(
   };
 }
 
-async function storeStatuses(db: Queryable, inputs: WebhookInput[], results: StoredWebhook[]): Promise<void> {
+const DEFAULT_SEND_RETRY = { baseMs: 1000, maxMs: 5 * 60_000 };
+
+async function storeStatuses(
+  db: Queryable,
+  inputs: WebhookInput[],
+  results: StoredWebhook[],
+  sendRetry: { baseMs: number; maxMs: number },
+): Promise<void> {
   const statuses = inputs.flatMap((input, index) => input.parsed.statuses.map((s) => ({ s, index })));
   if (statuses.length === 0) return;
   const inserted = await db.query<{ n: number }>(
@@ -336,6 +346,7 @@ async function storeStatuses(db: Queryable, inputs: WebhookInput[], results: Sto
     db,
     fresh.map((x) => x.s),
   );
+  await actOnFailedStatuses(db, applied, { ...sendRetry, priority: SEND_PRIORITY });
   // A send we could not confirm ourselves (its answer was lost) that Meta now reports settled:
   // the next reply of that conversation was waiting for it and can go now.
   const confirmed = applied.filter((a) => a.from === "sending").map((a) => a.outboxId);

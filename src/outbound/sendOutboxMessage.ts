@@ -4,6 +4,7 @@ import type { Config } from "../config/loadConfig.ts";
 import { prepared } from "../db/prepared.ts";
 import type { Queryable } from "../db/withTransaction.ts";
 import { withTransaction } from "../db/withTransaction.ts";
+import { RE_ENGAGEMENT_ERROR } from "../delivery/actOnFailedStatuses.ts";
 import { callbackDataFor, type OutboxStatus } from "../delivery/advanceStatus.ts";
 import { applyStatusEvents } from "../delivery/applyStatusEvents.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
@@ -35,9 +36,6 @@ export type SendDeps = {
   conversationNow?: () => Date;
   random: () => number;
 };
-
-/** Meta's "re-engagement message" error: more than 24 hours since the customer's last message. */
-const RE_ENGAGEMENT_ERROR = 131047;
 
 type OutboxRow = {
   id: number;
@@ -165,8 +163,10 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     }
     // Unconfirmed for too long: if Meta reported it (our callback data came back), it was sent.
     const seen = await db.query<{ wamid: string }>(
-      "select wamid from status_events where callback_data = $1 order by id limit 1",
-      [callbackDataFor(row.id)],
+      `select wamid from status_events
+        where callback_data = $1 and wamid <> all(select unnest(retired_wamids) from outbox where id = $2)
+        order by id limit 1`,
+      [callbackDataFor(row.id), row.id],
     );
     const wamid = seen.rows[0]?.wamid;
     if (wamid) {

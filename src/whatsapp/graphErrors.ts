@@ -91,10 +91,21 @@ export function classifySendFailure(err: unknown): SendFailure {
   if (!(err instanceof GraphApiError)) return "retry";
   const { code, httpStatus } = err;
   if (httpStatus >= 200 && httpStatus < 300) return "unconfirmed";
-  if (code === 131056) return "pair_limit";
-  if (code !== undefined && RETRY.has(code)) return "retry";
-  if (code !== undefined && (PERMANENT.has(code) || (code >= 132000 && code < 133000))) return "permanent";
-  if (code !== undefined && code >= 200 && code < 300) return "permanent";
+  const byCode = classifyErrorCode(code);
+  if (byCode) return byCode;
   if (httpStatus === 429 || httpStatus >= 500) return "retry";
   return "permanent";
+}
+
+/**
+ * What one of Meta's error codes means for the message, wherever it arrives (a send call's answer
+ * or a `failed` status webhook); undefined for a code the table does not know.
+ */
+export function classifyErrorCode(code: number | undefined): SendFailure | undefined {
+  if (code === undefined) return undefined;
+  if (code === 131056) return "pair_limit";
+  if (RETRY.has(code)) return "retry";
+  if (PERMANENT.has(code) || (code >= 132000 && code < 133000)) return "permanent";
+  if (code >= 200 && code < 300) return "permanent";
+  return undefined;
 }

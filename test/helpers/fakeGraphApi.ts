@@ -25,6 +25,12 @@ export type RecordedRequest = {
   validationErrors: string[];
 };
 
+/** The status webhooks that follow one accepted send: in order, after `delayMs`; [] for none. */
+export type StatusScript = {
+  delayMs?: number;
+  statuses: ({ status: "sent" | "delivered" | "read" } | { status: "failed"; code: number; title: string })[];
+};
+
 export type FakeResponse = {
   status: number;
   body: unknown;
@@ -63,6 +69,12 @@ export type FakeGraphApi = {
    * the request's biz_opaque_callback_data to `url`, re-delivering until answered 200.
    */
   sendStatusWebhooks(target: { url: string; appSecret: string; phoneNumberId?: string } | undefined): void;
+  /**
+   * Decide, per accepted send, which status webhooks follow and when (default: sent then delivered,
+   * at once). Meta reports many failures this way, minutes after accepting the message
+   * (131047 outside the window, 131026 undeliverable), posts statuses late, or never.
+   */
+  setStatusScript(script: ((body: Record<string, unknown>) => StatusScript | undefined) | undefined): void;
   /**
    * Customer media the fake serves like Meta: `GET /{version}/{media-id}` answers the lookup (a
    * lookaside-style URL valid for the download, mime type, sha256, file size as a string) and the
@@ -563,20 +575,30 @@ export async function startFakeGraphApi(
   let closed = false;
   let responder: ((body: Record<string, unknown>) => FakeResponse | undefined) | undefined;
   let statusTarget: { url: string; appSecret: string; phoneNumberId?: string } | undefined;
+  let statusScript: ((body: Record<string, unknown>) => StatusScript | undefined) | undefined;
 
   const postStatus = async (phoneNumberId: string, message: Record<string, unknown>, wamid: string) => {
     const target = statusTarget;
     if (!target) return;
-    for (const status of ["sent", "delivered"]) {
+    const script = statusScript?.(message) ?? { statuses: [{ status: "sent" }, { status: "delivered" }] };
+    await wait(script.delayMs ?? 0);
+    for (const s of script.statuses) {
       const body = JSON.stringify(
         statusWebhook(
           [
             {
               wamid,
-              status,
+              status: s.status,
               recipient: waIdOf(String(message.to)),
               ...(typeof message.biz_opaque_callback_data === "string"
                 ? { callback: message.biz_opaque_callback_data }
+                : {}),
+              ...(s.status === "failed"
+                ? {
+                    errors: [
+                      { code: s.code, title: s.title, message: s.title, error_data: { details: s.title } },
+                    ],
+                  }
                 : {}),
             },
           ],
@@ -838,6 +860,9 @@ export async function startFakeGraphApi(
     },
     sendStatusWebhooks: (target) => {
       statusTarget = target;
+    },
+    setStatusScript: (script) => {
+      statusScript = script;
     },
     addMedia: (id, bytes, mimeType, options = {}) => {
       media.set(id, { bytes, mimeType, ...options });

@@ -4,7 +4,12 @@ import { advanceStatus, callbackDataFor, outboxIdFromCallback } from "../../src/
 import { pairLimitDelay, retryDelay } from "../../src/outbound/retryDelay.ts";
 import { splitText } from "../../src/outbound/splitText.ts";
 import { takeToken } from "../../src/outbound/takeToken.ts";
-import { classifySendFailure, GraphApiError, GraphNetworkError } from "../../src/whatsapp/graphErrors.ts";
+import {
+  classifyErrorCode,
+  classifySendFailure,
+  GraphApiError,
+  GraphNetworkError,
+} from "../../src/whatsapp/graphErrors.ts";
 
 test("statuses only move up; failed is terminal; stale and duplicate events change nothing", () => {
   assert.equal(advanceStatus("sending", "sent"), "sent");
@@ -130,4 +135,14 @@ test("the per-number bucket never lets more than the rate through in any sliding
     assert.ok(peak <= rate, `rate ${rate}: peak ${peak} in a second`);
     assert.ok(sent.length >= rate * 5 * 0.8, `rate ${rate}: sustained ${sent.length / 5}/s`);
   }
+});
+
+test("an error code means the same by send answer or by failed status webhook", () => {
+  assert.equal(classifyErrorCode(131000), "retry", "something went wrong on Meta's side");
+  assert.equal(classifyErrorCode(131016), "retry", "service unavailable");
+  assert.equal(classifyErrorCode(131047), "permanent", "window closed: the fallback template, not a resend");
+  assert.equal(classifyErrorCode(131026), "permanent", "undeliverable");
+  assert.equal(classifyErrorCode(131056), "pair_limit");
+  assert.equal(classifyErrorCode(999999), undefined, "an unknown code is left to the HTTP status");
+  assert.equal(classifyErrorCode(undefined), undefined);
 });

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { FakeGraphApi } from "../helpers/fakeGraphApi.ts";
+import {
+  startServiceWithGraph,
+  TEST_APP_SECRET,
+  type TestService,
+  textsSentTo,
+  waitFor,
+} from "../helpers/startTestService.ts";
+import { textWebhook } from "../helpers/webhookPayloads.ts";
+
+// Meta accepts a message and reports its failure later, by status webhook (131047 when its clock
+// says the 24-hour window closed; 131000 when something went wrong on its side). Against the fake
+// Graph API posting those statuses, with the shipped lead-qualification agent and its fallback
+// template: a failure reported this way acts like the same failure answered by the send call.
+let graph: FakeGraphApi;
+let svc: TestService;
+let stop: () => Promise<void>;
+before(async () => {
+  ({ svc, graph, stop } = await startServiceWithGraph({
+    DEFAULT_AGENT: "lead_qualification",
+    TURN_DEBOUNCE_MS: "50",
+    SEND_RETRY_BASE_MS: "50",
+  }));
+  graph.templates.push({
+    id: "2",
+    name: "lembrete_conta_de_luz",
+    language: "pt_BR",
+    status: "APPROVED",
+    category: "UTILITY",
+  });
+  graph.sendStatusWebhooks({ url: `${svc.url}/webhook`, appSecret: TEST_APP_SECRET });
+});
+after(async () => {
+  await stop();
+});
+
+const to = (c: string) => graph.sent.filter((s) => s.body.to === `+${c}`).map((s) => s.body);
+const templatesTo = (c: string) => to(c).filter((b) => b.type === "template");
+
+/** Sends a customer message and waits until its turn ran and no reply of the customer is unsettled. */
+async function say(customer: string, text: string): Promise<void> {
+  await svc.post(textWebhook({ from: customer, text }));
+  await waitFor(`"${text}" answered`, async () => {
+    const { rows } = await svc.db.query<{ busy: number }>(
+      `select (select count(*) from inbound_messages m where m.conversation_id = c.id and m.processed_at is null)
+            + (select count(*) from outbox o where o.conversation_id = c.id and o.status in ('pending', 'sending'))
+              as busy
+         from conversations c where c.customer_wa_id = $1`,
+      [customer],
+    );
+    return rows[0] && Number(rows[0].busy) === 0 ? true : undefined;
+  });
+}
+
+async function outboxOf(customer: string) {
+  const { rows } = await svc.db.query<{ kind: string; status: string; error_code: number | null }>(
+    `select o.kind, o.status, o.error_code from outbox o join conversations c on c.id = o.conversation_id
+      where c.customer_wa_id = $1 order by o.seq`,
+    [customer],
+  );
+  return rows;
+}
+
+test("131047 reported by status webhook turns the reply into the fallback template, once per turn", async () => {
+  const c = "5581977770001";
+  await say(c, "Oi");
+  await say(c, "Carla Dias");
+  const before = to(c).length;
+  // From now on Meta accepts this customer's texts, then reports them failed: window closed.
+  graph.setStatusScript((body) =>
+    body.to === `+${c}` && body.type === "text"
+      ? {
+          delayMs: 100,
+          statuses: [{ status: "failed", code: 131047, title: "Re-engagement message" }],
+        }
+      : undefined,
+  );
+  try {
+    await svc.post(textWebhook({ from: c, text: "Recife" }));
+    await waitFor("the fallback template", async () => (templatesTo(c).length > 0 ? true : undefined));
+    await say(c, "Recife, ok?").catch(() => undefined);
+  } finally {
+    graph.setStatusScript(undefined);
+  }
+  const templates = templatesTo(c);
+  assert.equal(templates.length, 1, "one template however many replies of the turn failed");
+  const template = templates[0]?.template as
+    | { name: string; components: { parameters: { text: string }[] }[] }
+    | undefined;
+  assert.equal(template?.name, "lembrete_conta_de_luz");
+  assert.equal(template?.components[0]?.parameters[0]?.text, "Carla");
+  assert.ok(to(c).length > before + 1, "the texts were accepted, then the template went out");
+  const rows = await outboxOf(c);
+  assert.ok(
+    rows.some((r) => r.kind === "template" && r.error_code === 131047 && r.status === "delivered"),
+    JSON.stringify(rows),
+  );
+  assert.deepEqual(graph.invalid(), []);
+});
+
+test("a transient failure reported by status webhook is sent again, and only that reply", async () => {
+  const c = "5581977770002";
+  let failures = 0;
+  graph.setStatusScript((body) => {
+    if (body.to !== `+${c}` || failures > 0) return undefined;
+    failures++;
+    return { statuses: [{ status: "failed", code: 131000, title: "Something went wrong" }] };
+  });
+  try {
+    await say(c, "Oi");
+    await waitFor("the retry delivered", async () => {
+      const rows = await outboxOf(c);
+      return rows.length > 0 && rows.every((r) => r.status === "delivered") ? true : undefined;
+    });
+  } finally {
+    graph.setStatusScript(undefined);
+  }
+  const texts = textsSentTo(graph, c);
+  const [first] = texts;
+  assert.ok(first);
+  assert.equal(texts.filter((t) => t === first).length, 2, "the failed reply went out a second time");
+  assert.equal(new Set(texts).size, texts.length - 1, "no other reply was repeated");
+});
+
+test("a status of the failed attempt arriving late (out of order) does not settle the new attempt", async () => {
+  const c = "5581977770003";
+  let attempts = 0;
+  // Meta posts statuses out of order: the first attempt's "failed", then its stale "sent".
+  graph.setStatusScript((body) => {
+    if (body.to !== `+${c}` || attempts++ > 0) return undefined;
+    return {
+      statuses: [{ status: "failed", code: 131000, title: "Something went wrong" }, { status: "sent" }],
+    };
+  });
+  try {
+    await say(c, "Oi");
+    await waitFor("the retry delivered", async () => {
+      const rows = await outboxOf(c);
+      return rows.length > 0 && rows.every((r) => r.status === "delivered") ? true : undefined;
+    });
+  } finally {
+    graph.setStatusScript(undefined);
+  }
+  const texts = textsSentTo(graph, c);
+  assert.equal(texts.filter((t) => t === texts[0]).length, 2, "the failed reply was sent again");
+});
