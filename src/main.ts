@@ -17,6 +17,7 @@ import { createLogger } from "./ops/createLogger.ts";
 import { createMetrics } from "./ops/createMetrics.ts";
 import { createReadiness } from "./ops/createReadiness.ts";
 import { startPeriodicWork } from "./ops/startPeriodicWork.ts";
+import { oldestUnsentSeconds } from "./outbound/oldestUnsentSeconds.ts";
 import { startWorkers } from "./queue/createWorkerTasks.ts";
 import type { WorkerHandle } from "./queue/startWorker.ts";
 import { createLeadSinkFromConfig } from "./tools/crm/createLeadSinkFromConfig.ts";
@@ -73,7 +74,10 @@ export async function startService(loaded: Config, options: StartOptions = {}): 
   const { pool } = db;
   const kbParts = { config, pool, logger, prompts: content.prompts, llm, knowledge, dir: knowledgeDir };
   const answerFaq = await startKnowledgeBase(kbParts);
-  const metrics = createMetrics(() => readyJobs(pool));
+  const metrics = createMetrics({
+    queueDepth: () => readyJobs(pool),
+    oldestUnsentSeconds: () => oldestUnsentSeconds(pool),
+  });
   const store = createWebhookBatcher((inputs) =>
     storeWebhooks(pool, inputs, {
       routeAgent: (phoneNumberId) => config.DEFAULT_AGENT ?? routeAgent(content.routing, phoneNumberId),

@@ -77,7 +77,17 @@ export const configSchema = z.object({
   /** Pair rate limit: messages to one customer allowed in a burst, then one per PAIR_RATE_INTERVAL_MS. */
   PAIR_RATE_BURST: int(10, 1),
   PAIR_RATE_INTERVAL_MS: int(6000, 1),
-  SEND_MAX_ATTEMPTS: int(8, 1),
+  /**
+   * Transient send failures (5xx, 429, network, an expired token) are retried for this long from
+   * when the reply was written, the 24-hour window checked again on each try; then the reply is
+   * given up (dead). By time, not by count: an outage of an hour must not cost replies.
+   */
+  SEND_RETRY_FOR_MS: int(6 * 60 * 60 * 1000, 1000),
+  /** Optional cap on send attempts per reply besides SEND_RETRY_FOR_MS (unset: none). */
+  SEND_MAX_ATTEMPTS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int().min(1).optional(),
+  ),
   /** First retry delay; doubles per attempt, with jitter, capped at SEND_RETRY_MAX_MS. */
   SEND_RETRY_BASE_MS: int(1000, 1),
   SEND_RETRY_MAX_MS: int(5 * 60 * 1000, 1),

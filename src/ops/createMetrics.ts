@@ -3,7 +3,14 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** Prometheus metrics, on a registry of our own (tests create many services in one process). */
-export function createMetrics(queueDepth?: () => Promise<number>) {
+export function createMetrics(
+  readings: {
+    queueDepth?: () => Promise<number>;
+    /** Age in seconds of the oldest reply not yet accepted by Meta (0 when none). */
+    oldestUnsentSeconds?: () => Promise<number>;
+  } = {},
+) {
+  const { queueDepth, oldestUnsentSeconds } = readings;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -43,6 +50,14 @@ export function createMetrics(queueDepth?: () => Promise<number>) {
       name: "outbox_rescued_total",
       help: "Replies found with no send job and queued by the sweeper (should stay at zero)",
       registers: [registry],
+    }),
+    oldestUnsent: new Gauge({
+      name: "outbox_oldest_unsent_seconds",
+      help: "Age of the oldest reply still pending or sending: alert when above a few minutes",
+      registers: [registry],
+      async collect() {
+        if (oldestUnsentSeconds) this.set(await oldestUnsentSeconds());
+      },
     }),
     queueDepth: new Gauge({
       name: "queue_depth",

@@ -27,6 +27,7 @@ export type SendDeps = {
     | "PAIR_RATE_BURST"
     | "PAIR_RATE_INTERVAL_MS"
     | "SEND_MAX_ATTEMPTS"
+    | "SEND_RETRY_FOR_MS"
     | "SEND_RETRY_BASE_MS"
     | "SEND_RETRY_MAX_MS"
     | "SEND_CONFIRM_TIMEOUT_MS"
@@ -52,6 +53,7 @@ type OutboxRow = {
   fallback: unknown;
   last_inbound_at: Date | null;
   opted_out: boolean;
+  created_at: Date;
 };
 
 export type SendOutcome =
@@ -125,7 +127,7 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
   const { rows } = await db.query<OutboxRow & { earlier: boolean }>(
     prepared(
       `select o.id, o.conversation_id, o.seq, o.phone_number_id, o.recipient, o.payload, o.status, o.attempts,
-              o.send_started_at, o.error_code, o.proactive, o.fallback, c.last_inbound_at,
+              o.send_started_at, o.error_code, o.proactive, o.fallback, o.created_at, c.last_inbound_at,
               c.opted_out_at is not null as opted_out,
               exists (select 1 from outbox e where e.conversation_id = o.conversation_id and e.seq < o.seq
                         and e.status in ('pending', 'sending')) as earlier
@@ -181,7 +183,7 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     }
   }
 
-  if (row.attempts >= deps.config.SEND_MAX_ATTEMPTS) {
+  if (givenUp(row, deps.config, now)) {
     await db.query("update outbox set status = 'dead', updated_at = now() where id = $1", [row.id]);
     await enqueueNext(db, row);
     deps.metrics.outboundResults.inc({ result: "dead", code: String(row.error_code ?? "") });
@@ -267,6 +269,20 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     ),
   );
   return { kind: "send", row, message: policy.message };
+}
+
+/**
+ * A reply tried at least once and still failing after SEND_RETRY_FOR_MS (or SEND_MAX_ATTEMPTS
+ * tries, when set) is given up.
+ */
+export function givenUp(
+  row: Pick<OutboxRow, "attempts" | "created_at">,
+  config: Pick<Config, "SEND_RETRY_FOR_MS" | "SEND_MAX_ATTEMPTS">,
+  now: Date,
+): boolean {
+  if (row.attempts === 0) return false;
+  if (config.SEND_MAX_ATTEMPTS !== undefined && row.attempts >= config.SEND_MAX_ATTEMPTS) return true;
+  return now.getTime() - row.created_at.getTime() >= config.SEND_RETRY_FOR_MS;
 }
 
 function done(outcome: SendOutcome): Claim {

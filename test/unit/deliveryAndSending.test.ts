@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { advanceStatus, callbackDataFor, outboxIdFromCallback } from "../../src/delivery/advanceStatus.ts";
 import { pairLimitDelay, retryDelay } from "../../src/outbound/retryDelay.ts";
+import { givenUp } from "../../src/outbound/sendOutboxMessage.ts";
 import { splitText } from "../../src/outbound/splitText.ts";
 import { takeToken } from "../../src/outbound/takeToken.ts";
 import {
@@ -145,4 +146,21 @@ test("an error code means the same by send answer or by failed status webhook", 
   assert.equal(classifyErrorCode(131056), "pair_limit");
   assert.equal(classifyErrorCode(999999), undefined, "an unknown code is left to the HTTP status");
   assert.equal(classifyErrorCode(undefined), undefined);
+});
+
+test("a reply is given up by time (SEND_RETRY_FOR_MS), or by an attempt cap only when one is set", () => {
+  const created = new Date("2026-12-07T10:00:00Z");
+  const config = { SEND_RETRY_FOR_MS: 6 * 3600_000, SEND_MAX_ATTEMPTS: undefined };
+  const at = (h: number) => new Date(created.getTime() + h * 3600_000);
+  assert.equal(
+    givenUp({ attempts: 40, created_at: created }, config, at(5.9)),
+    false,
+    "40 tries in an outage",
+  );
+  assert.equal(givenUp({ attempts: 41, created_at: created }, config, at(6)), true);
+  assert.equal(givenUp({ attempts: 0, created_at: created }, config, at(7)), false, "never tried: try once");
+  assert.equal(
+    givenUp({ attempts: 3, created_at: created }, { ...config, SEND_MAX_ATTEMPTS: 3 }, at(0.1)),
+    true,
+  );
 });
