@@ -93,6 +93,12 @@ export const configSchema = z.object({
   SEND_RETRY_MAX_MS: int(5 * 60 * 1000, 1),
   /** A send with no response and no status callback after this long is sent again. */
   SEND_CONFIRM_TIMEOUT_MS: int(60000, 1000),
+  /**
+   * A send whose outcome we could not tell (timeout, reset, a 5xx page) and that Meta never
+   * reports on is resent only on evidence that Meta did not take it; with no evidence for this
+   * long, it is handed to an operator (console attention) instead of being resent blindly.
+   */
+  SEND_UNCONFIRMED_LIMIT_MS: int(30 * 60 * 1000, 1000),
   GRAPH_TIMEOUT_MS: int(15000, 100),
   /** OpenAI-compatible API (OpenAI, Groq, OpenRouter, vLLM, Ollama). Unset: degraded mode, no LLM. */
   LLM_BASE_URL: optionalString,

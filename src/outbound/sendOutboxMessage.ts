@@ -31,6 +31,7 @@ export type SendDeps = {
     | "SEND_RETRY_BASE_MS"
     | "SEND_RETRY_MAX_MS"
     | "SEND_CONFIRM_TIMEOUT_MS"
+    | "SEND_UNCONFIRMED_LIMIT_MS"
   >;
   now: () => Date;
   /** The conversation clock (the 24-hour window); the story runner's fake clock in stories. */
@@ -181,6 +182,8 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
       await enqueueNext(db, row);
       return done("reconciled");
     }
+    const verdict = await judgeUnconfirmed(deps, db, row, now);
+    if (verdict !== "resend") return done(verdict);
   }
 
   if (givenUp(row, deps.config, now)) {
@@ -269,6 +272,59 @@ async function claimForSending(deps: SendDeps, db: Queryable, outboxId: number):
     ),
   );
   return { kind: "send", row, message: policy.message };
+}
+
+/**
+ * The ambiguity policy for a send we could not classify (timeout, reset, a 5xx page, a crash
+ * between the call and its commit) and that Meta has not reported on since: Meta may have taken
+ * it. It is resent only on evidence that Meta did not: statuses arrived for a message of the same
+ * business number sent after ours, while ours stays silent. Without evidence it waits (another
+ * look after SEND_CONFIRM_TIMEOUT_MS); after SEND_UNCONFIRMED_LIMIT_MS it is handed to an operator
+ * (dead, the conversation flagged for attention) rather than resent blindly, and the
+ * conversation's later replies go on.
+ */
+async function judgeUnconfirmed(
+  deps: SendDeps,
+  db: Queryable,
+  row: OutboxRow,
+  now: Date,
+): Promise<"resend" | "waiting_for_confirmation" | "dead"> {
+  const startedAt = row.send_started_at ?? now;
+  const { rows } = await db.query<{ evidence: boolean }>(
+    `select exists (
+       select 1 from outbox later join status_events e on e.wamid = later.wamid
+        where later.phone_number_id = $1 and later.id <> $2 and later.send_started_at > $3) as evidence`,
+    [row.phone_number_id, row.id, startedAt],
+  );
+  if (rows[0]?.evidence) return "resend";
+  if (now.getTime() - startedAt.getTime() < deps.config.SEND_UNCONFIRMED_LIMIT_MS) {
+    await addJob(
+      db,
+      "send_message",
+      { outboxId: row.id },
+      { jobKey: `send:${row.id}`, delayMs: deps.config.SEND_CONFIRM_TIMEOUT_MS },
+    );
+    return "waiting_for_confirmation";
+  }
+  await db.query(
+    `update outbox set status = 'dead', updated_at = now(),
+            error_title = 'unconfirmed: Meta neither answered nor reported this message; not resent'
+      where id = $1`,
+    [row.id],
+  );
+  await db.query(
+    `update conversations set attention_at = coalesce(attention_at, now()),
+            attention_reason = coalesce(attention_reason, 'a reply may not have reached the customer (unconfirmed send)')
+      where id = $1`,
+    [row.conversation_id],
+  );
+  await enqueueNext(db, row);
+  deps.metrics.outboundResults.inc({ result: "unconfirmed_dead", code: "" });
+  deps.logger.error(
+    { outboxId: row.id, conversationId: row.conversation_id },
+    "unconfirmed send handed to an operator",
+  );
+  return "dead";
 }
 
 /**

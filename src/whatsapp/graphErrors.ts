@@ -93,7 +93,10 @@ export function classifySendFailure(err: unknown): SendFailure {
   if (httpStatus >= 200 && httpStatus < 300) return "unconfirmed";
   const byCode = classifyErrorCode(code);
   if (byCode) return byCode;
-  if (httpStatus === 429 || httpStatus >= 500) return "retry";
+  if (httpStatus === 429) return "retry";
+  // A 5xx page with no Meta error in it (a proxy's 502, an HTML 500) says nothing about whether
+  // Meta took the message: resending at once is how a customer gets the same reply twice.
+  if (httpStatus >= 500) return code === undefined ? "unconfirmed" : "retry";
   return "permanent";
 }
 

@@ -36,6 +36,11 @@ export type FakeResponse = {
   body: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /**
+   * Meta took the message (it is recorded in `sent` and its status webhooks follow) but the answer
+   * the client gets is this error: a proxy's 502 page after the request went through.
+   */
+  acceptedAnyway?: boolean;
 };
 
 export type FakeGraphApi = {
@@ -221,6 +226,12 @@ export const metaErrors = {
     graphError(400, 4, "(#4) Application request limit reached", "Application request limit reached", {
       is_transient: true,
     }),
+  /** A proxy's 502 page: no Meta error in it, so it says nothing about whether Meta took the message. */
+  http502Html: (): FakeResponse => ({
+    status: 502,
+    headers: { "content-type": "text/html; charset=utf-8" },
+    body: "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n",
+  }),
   /** A gateway error page instead of JSON, as proxies in front of graph.facebook.com sometimes answer. */
   http500Html: (): FakeResponse => ({
     status: 500,
@@ -802,7 +813,8 @@ export async function startFakeGraphApi(
 
     const scripted = responder?.(message) ?? queue.shift();
     if (scripted !== undefined) {
-      if (scripted.status === 200) {
+      if (scripted.acceptedAnyway) accepted(phoneNumberId, message, makeWamid(String(message.to)));
+      else if (scripted.status === 200) {
         const ids =
           isObject(scripted.body) && Array.isArray(scripted.body.messages) ? scripted.body.messages : [];
         const first = ids[0];

@@ -244,7 +244,6 @@ describe("the sender against Meta's errors", () => {
     ["131056 pair rate limit", metaErrors.pairRateLimit, "retry", 131056],
     ["131000 internal error (HTTP 500)", metaErrors.internalError, "retry", 131000],
     ["131016 service unavailable (HTTP 503)", metaErrors.serviceUnavailable, "retry", 131016],
-    ["HTTP 500 with an HTML body", metaErrors.http500Html, "retry", undefined],
     ["HTTP 429", metaErrors.http429, "retry", 4],
     ["131026 undeliverable", metaErrors.undeliverable, "permanent", 131026],
     ["131047 outside the 24-hour window", metaErrors.reEngagement, "permanent", 131047],

@@ -104,7 +104,8 @@ test("send failures are classified by Meta's code first, then HTTP status", () =
   assert.equal(classifySendFailure(e(404, 132001)), "permanent");
   assert.equal(classifySendFailure(e(400, 132015)), "permanent");
   assert.equal(classifySendFailure(e(400, 100)), "permanent");
-  assert.equal(classifySendFailure(e(502)), "retry");
+  assert.equal(classifySendFailure(e(502)), "unconfirmed", "a 5xx page without Meta's error: maybe taken");
+  assert.equal(classifySendFailure(e(500)), "unconfirmed");
   assert.equal(classifySendFailure(e(429)), "retry");
   assert.equal(classifySendFailure(e(400)), "permanent");
   assert.equal(
