@@ -326,7 +326,7 @@ describe("the sender against Meta's errors", () => {
     }
   });
 
-  test("a send left unconfirmed with no callback is sent again once, after the timeout", async () => {
+  test("a send left unconfirmed with no callback is sent again once, on evidence Meta did not take it", async () => {
     const customer = newCustomer();
     graph.setDelay(1500);
     try {
@@ -342,10 +342,20 @@ describe("the sender against Meta's errors", () => {
     } finally {
       graph.setDelay(0);
     }
+    // Not resent blindly: only once Meta reports on a message sent after it (here another
+    // customer's reply) while it stays silent.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(sentTo(customer).length, 1, "no evidence yet: not resent");
+    const other = newCustomer();
+    await svc.post(textWebhook({ from: other, text: "depois" }));
+    const [later] = await settled(other, 1);
+    assert.ok(later?.wamid);
+    await svc.post(statusWebhook([{ wamid: later.wamid, status: "sent", recipient: other }]));
     const [row] = await settled(customer, 1);
     assert.equal(row?.status, "sent");
     assert.equal(row?.attempts, 2);
-    // Meta accepted both (the first answer was lost); without a callback this is the documented trade-off.
+    // Meta accepted both (the first answer was lost) and never reported on the first: the
+    // documented residual case of the ambiguity policy.
     assert.equal(sentTo(customer).length, 2);
   });
 });
