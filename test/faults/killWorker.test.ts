@@ -1,14 +1,37 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type pg from "pg";
 import { waitFor } from "../helpers/startTestService.ts";
 import { lostAndDoubled, startCluster, textWebhook, waitUntilSettled } from "./harness.ts";
 
 const KILLS = Number(process.env.FAULT_KILLS ?? 20);
 
+/** The turn lease lasts TURN_TIMEOUT_MS; a lease with nearly all of it left was just taken. */
+const TURN_TIMEOUT_MS = 30_000;
+
+/**
+ * Whether the worker is in the middle of `what`, seen from the database: a send marked sending,
+ * or a turn's lease taken in the last half second (a killed worker's lease lingers until it ends).
+ */
+async function inFlight(db: pg.Pool, what: "midSend" | "midTurn"): Promise<true | undefined> {
+  const { rows } = await db.query<{ busy: boolean }>(
+    what === "midSend"
+      ? "select exists (select 1 from outbox where status = 'sending') as busy"
+      : `select exists (select 1 from conversations
+                         where turn_lease_until > now() + ($1::int - 500) * interval '1 millisecond') as busy`,
+    what === "midSend" ? [] : [TURN_TIMEOUT_MS],
+  );
+  return rows[0]?.busy ? true : undefined;
+}
+
 test(`kill -9 of the worker ${KILLS} times while messages keep arriving: 0 lost, 0 doubled`, async () => {
-  const cluster = await startCluster();
+  const cluster = await startCluster({ TURN_TIMEOUT_MS: String(TURN_TIMEOUT_MS) });
   const { graph } = cluster;
-  graph.setDelay(15); // a window between Meta accepting a send and our recording it
+  graph.setDelay(60); // a window between Meta accepting a send and our recording it
+  // Statuses come late (past WORKER_STALE_AFTER_MS and SEND_CONFIRM_TIMEOUT_MS), as on a bad day:
+  // a send killed after Meta took it is not settled by its status before the restarted worker
+  // looks at it again.
+  graph.setStatusScript(() => ({ delayMs: 5000, statuses: [{ status: "sent" }, { status: "delivered" }] }));
   const customers = Array.from({ length: 30 }, (_, i) => `551198800${String(i).padStart(4, "0")}`);
   const expected: string[] = [];
   try {
@@ -32,11 +55,19 @@ test(`kill -9 of the worker ${KILLS} times while messages keep arriving: 0 lost,
       await Promise.all(inFlight);
     })();
     let kills = 0;
+    const landed = { midSend: 0, midTurn: 0, idle: 0 };
     while (kills < KILLS) {
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 450));
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
       const victim = cluster.workers.at(-1);
       if (!victim) break;
+      // The kill lands while the (only) worker is inside a turn or a send: it is running, not
+      // still starting, and something is half done.
+      const target = kills % 2 === 0 ? "midSend" : "midTurn";
+      const work = await waitFor(`${target} work in flight`, () => inFlight(cluster.db, target), 3000)
+        .then(() => target)
+        .catch(() => "idle" as const);
       await victim.stop("SIGKILL");
+      landed[work]++;
       kills++;
       cluster.startWorker();
     }
@@ -51,9 +82,11 @@ test(`kill -9 of the worker ${KILLS} times while messages keep arriving: 0 lost,
       "select status, count(*)::int as n from outbox group by status order by status",
     );
     console.log(
-      `kill -9 ×${kills}: ${expected.length} messages, ${graph.sent.length} sends accepted, outbox ${JSON.stringify(rows)}, lost ${lost.length}, doubled ${doubled.length}`,
+      `kill -9 ×${kills} (mid-send ${landed.midSend}, mid-turn ${landed.midTurn}, idle ${landed.idle}): ${expected.length} messages, ${graph.sent.length} sends accepted, outbox ${JSON.stringify(rows)}, lost ${lost.length}, doubled ${doubled.length}`,
     );
     assert.equal(kills, KILLS);
+    assert.ok(landed.midSend > 0, "some kills landed mid-send");
+    assert.ok(landed.midTurn > 0, "some kills landed mid-turn");
     assert.deepEqual(lost, [], "lost messages");
     assert.deepEqual(doubled, [], "doubled messages");
     assert.deepEqual(graph.invalid(), []);
