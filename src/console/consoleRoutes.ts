@@ -11,6 +11,7 @@ import { reviewLead } from "../handoff/reviewLead.ts";
 import { sendOperatorReply } from "../handoff/sendOperatorReply.ts";
 import { giveBack, takeOver } from "../handoff/takeOver.ts";
 import { serviceWindow } from "../outbound/decideSendPolicy.ts";
+import { oldestUnsentSeconds } from "../outbound/oldestUnsentSeconds.ts";
 import { retryOutboxMessage } from "../outbound/retryOutboxMessage.ts";
 import { eraseContact } from "../privacy/eraseContact.ts";
 import { listDeadJobs } from "../queue/deadJobs.ts";
@@ -273,7 +274,8 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
               updated_at as at
          from outbox where status in ('failed', 'dead') order by id desc limit 200`,
     );
-    res.json({ messages: rows });
+    // During an outage replies are retried for hours: how long the oldest one has waited.
+    res.json({ messages: rows, oldestUnsentSeconds: Math.round(await oldestUnsentSeconds(deps.pool)) });
   });
   api.post("/outbox/:id/retry", async (req, res) => {
     const id = pathId(req.params.id, res, "outbox");

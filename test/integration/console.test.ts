@@ -474,6 +474,16 @@ describe("operator console and simulator API (real Postgres, sandbox transport)"
       "/console/api/outbox/failed",
     );
     assert.equal(failed.body.messages.find((m) => m.id === outId)?.error, "Re-engagement message");
+    // A reply still waiting to go out after ten minutes (an outage): its age is shown.
+    const stuck = await t.db.query<{ id: number }>(
+      `insert into outbox (conversation_id, seq, phone_number_id, recipient, kind, payload, status, created_at)
+       select conversation_id, seq + 1000, phone_number_id, recipient, kind, payload, 'sending', now() - interval '10 minutes'
+         from outbox where id = $1 returning id`,
+      [outId],
+    );
+    const waiting = await c.json<{ oldestUnsentSeconds: number }>("GET", "/console/api/outbox/failed");
+    assert.ok(waiting.body.oldestUnsentSeconds >= 600, String(waiting.body.oldestUnsentSeconds));
+    await t.db.query("delete from outbox where id = $1", [stuck.rows[0]?.id]);
     assert.equal((await c.json("POST", `/console/api/outbox/${outId}/retry`)).status, 200);
     assert.equal(
       (await c.json("POST", `/console/api/outbox/${outId}/retry`)).status,

@@ -2,16 +2,22 @@
 import { errorText, get, post } from "./api.js";
 import { fmtDateTime, h, setError, stringify } from "./dom.js";
 
+/** A reply waiting this long to go out is shown as a warning. */
+const WAITING_ALERT_SECONDS = 5 * 60;
+
 export function createJobsView(ctx) {
   const deadBody = h("tbody");
   const failedBody = h("tbody");
   const deadCount = h("span", { class: "muted" });
   const failedCount = h("span", { class: "muted" });
   const error = h("div", { class: "error-text", hidden: true, testid: "jobs-error" });
+  // Replies are retried for hours during an outage; past a few minutes an operator should know.
+  const waiting = h("div", { class: "error-text", hidden: true, testid: "oldest-unsent" });
   const el = h(
     "div",
     { class: "view view-jobs view-scroll" },
     error,
+    waiting,
     tableCard(
       "Dead jobs",
       deadCount,
@@ -57,6 +63,11 @@ export function createJobsView(ctx) {
     const messages = Array.isArray(failed.messages) ? failed.messages : [];
     deadCount.textContent = String(jobs.length);
     failedCount.textContent = String(messages.length);
+    const age = Number(failed.oldestUnsentSeconds ?? 0);
+    waiting.hidden = !(age >= WAITING_ALERT_SECONDS);
+    waiting.textContent = waiting.hidden
+      ? ""
+      : `The oldest reply has been waiting to go out for ${Math.floor(age / 60)} min (Meta unreachable or refusing sends?).`;
     ctx.setCount("jobs", jobs.length + messages.length);
     deadBody.replaceChildren(
       ...(jobs.length
