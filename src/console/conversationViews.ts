@@ -41,7 +41,7 @@ const summarySql = (where: string, limit: string) => `
      order by greatest(c.updated_at, c.last_inbound_at) desc nulls last, c.id desc limit ${limit})
   select c.id, c.customer_name, coalesce(c.customer_wa_id, c.customer_user_id) as customer, c.agent_id, c.state,
          c.handoff_at is not null as handoff, c.taken_by, c.opted_out_at is not null as opted_out,
-         c.last_inbound_at, c.updated_at, l.outcome, l.id as lead_id,
+         c.last_inbound_at, c.updated_at, l.outcome, l.id as lead_id, c.delivery_problem,
          exists (select 1 from outbox o where o.conversation_id = c.id and o.status in ('failed', 'dead')) as failed,
          last.direction, last.text, last.at
     from picked p
@@ -81,6 +81,7 @@ type SummaryRow = {
   outcome: string | null;
   lead_id: number | null;
   failed: boolean;
+  delivery_problem: string | null;
   direction: string | null;
   text: string | null;
   at: Date | null;
@@ -100,6 +101,7 @@ function summary(row: SummaryRow, now: Date) {
     takenBy: row.taken_by,
     optedOut: row.opted_out,
     failed: row.failed,
+    deliveryProblem: row.delivery_problem,
     needsReview: row.outcome === "needs_review",
     lastMessage: row.direction ? { direction: row.direction, text: row.text, at: row.at } : null,
     window: serviceWindow(row.last_inbound_at, now),

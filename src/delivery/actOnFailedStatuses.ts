@@ -1,6 +1,7 @@
 import type { Queryable } from "../db/withTransaction.ts";
 import { classifyErrorCode } from "../whatsapp/graphErrors.ts";
 import type { AppliedStatus } from "./applyStatusEvents.ts";
+import { recordDeliveryProblems } from "./recordDeliveryProblem.ts";
 
 /** Meta's "re-engagement message" error: the 24-hour window is closed by Meta's clock. */
 export const RE_ENGAGEMENT_ERROR = 131047;
@@ -15,7 +16,8 @@ export const RE_ENGAGEMENT_ERROR = 131047;
  * - a transient code (131000 "something went wrong", 131016 service unavailable, throughput):
  *   Meta did not deliver it, so the row goes back to `pending` and is sent again after the send
  *   path's backoff (SEND_RETRY_BASE_MS doubling per attempt, capped at SEND_RETRY_MAX_MS);
- * - anything else stays `failed`, recorded with its code.
+ * - anything else stays `failed`, recorded with its code; a code that says something about the
+ *   customer (131026 undeliverable, 131050 stopped marketing…) is also noted on the conversation.
  * Later replies of the conversation still `pending` wait behind the row (sends go in order).
  * Returns the outbox ids given another try.
  */
@@ -25,6 +27,10 @@ export async function actOnFailedStatuses(
   retry: { baseMs: number; maxMs: number; priority: number },
 ): Promise<number[]> {
   const failed = applied.filter((a) => a.to === "failed" && a.errorCode !== undefined);
+  await recordDeliveryProblems(
+    db,
+    failed.map((a) => ({ outboxId: a.outboxId, code: a.errorCode })),
+  );
   const fallback = failed.filter((a) => a.errorCode === RE_ENGAGEMENT_ERROR).map((a) => a.outboxId);
   const transient = failed.filter((a) => classifyErrorCode(a.errorCode) === "retry").map((a) => a.outboxId);
   if (fallback.length === 0 && transient.length === 0) return [];

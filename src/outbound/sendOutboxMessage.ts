@@ -7,6 +7,7 @@ import { withTransaction } from "../db/withTransaction.ts";
 import { RE_ENGAGEMENT_ERROR } from "../delivery/actOnFailedStatuses.ts";
 import { callbackDataFor, type OutboxStatus } from "../delivery/advanceStatus.ts";
 import { applyStatusEvents } from "../delivery/applyStatusEvents.ts";
+import { recordDeliveryProblems } from "../delivery/recordDeliveryProblem.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { addJob } from "../queue/addJob.ts";
 import { classifySendFailure, GraphApiError } from "../whatsapp/graphErrors.ts";
@@ -373,6 +374,7 @@ async function recordFailure(
     }
   }
   if (failure === "permanent") {
+    await recordDeliveryProblems(db, [{ outboxId: row.id, code }]);
     await db.query(
       `update outbox set status = 'failed', error_code = $2, error_title = $3, error_details = $4, updated_at = now()
         where id = $1 and status = 'sending'`,

@@ -146,3 +146,27 @@ test("a status of the failed attempt arriving late (out of order) does not settl
   const texts = textsSentTo(graph, c);
   assert.equal(texts.filter((t) => t === texts[0]).length, 2, "the failed reply was sent again");
 });
+
+test("131026 by status webhook: the reply stays failed, not resent, and the conversation says why", async () => {
+  const c = "5581977770004";
+  graph.setStatusScript((body) =>
+    body.to === `+${c}`
+      ? { statuses: [{ status: "failed", code: 131026, title: "Message undeliverable" }] }
+      : undefined,
+  );
+  try {
+    await say(c, "Oi");
+  } finally {
+    graph.setStatusScript(undefined);
+  }
+  assert.deepEqual(
+    (await outboxOf(c)).map((r) => [r.status, r.error_code]),
+    [["failed", 131026]],
+  );
+  assert.equal(to(c).length, 1, "not resent");
+  const { rows } = await svc.db.query<{ delivery_problem: string | null }>(
+    "select delivery_problem from conversations where customer_wa_id = $1",
+    [c],
+  );
+  assert.match(rows[0]?.delivery_problem ?? "", /^131026: undeliverable/);
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { advanceStatus, callbackDataFor, outboxIdFromCallback } from "../../src/delivery/advanceStatus.ts";
+import { deliveryProblemOf } from "../../src/delivery/recordDeliveryProblem.ts";
 import { pairLimitDelay, retryDelay } from "../../src/outbound/retryDelay.ts";
 import { givenUp } from "../../src/outbound/sendOutboxMessage.ts";
 import { splitText } from "../../src/outbound/splitText.ts";
@@ -164,4 +165,11 @@ test("a reply is given up by time (SEND_RETRY_FOR_MS), or by an attempt cap only
     givenUp({ attempts: 3, created_at: created }, { ...config, SEND_MAX_ATTEMPTS: 3 }, at(0.1)),
     true,
   );
+});
+
+test("failure codes that say something about the customer are put in words; the rest say nothing", () => {
+  assert.match(deliveryProblemOf(131026) ?? "", /not be on WhatsApp/);
+  assert.match(deliveryProblemOf(131050) ?? "", /stopped marketing/);
+  assert.equal(deliveryProblemOf(131000), undefined, "about the message, not the customer");
+  assert.equal(deliveryProblemOf(undefined), undefined);
 });

@@ -25,6 +25,11 @@ export function summaryBadges(c, me, detailed = false, nowIso = null) {
   else if (c.handoff) out.push(badge("handoff", "warn"));
   if (c.optedOut) out.push(badge("opted out", "dark"));
   if (c.failed) out.push(badge("failed", "danger"));
+  if (c.deliveryProblem) {
+    const b = badge("delivery problem", "danger", "delivery-problem");
+    b.title = c.deliveryProblem;
+    out.push(b);
+  }
   if (c.needsReview) out.push(badge("needs review", "review"));
   if (c.outcome && c.outcome !== "needs_review") out.push(badge(c.outcome, "outcome"));
   if (c.window?.open) {
