@@ -5,6 +5,8 @@ import { waitFor } from "../helpers/startTestService.ts";
 import { lostAndDoubled, startCluster, textWebhook, waitUntilSettled } from "./harness.ts";
 
 const KILLS = Number(process.env.FAULT_KILLS ?? 20);
+/** Conversations written to during the kills. */
+const CUSTOMERS = Number(process.env.FAULT_KILL_CUSTOMERS ?? 200);
 
 /** The turn lease lasts TURN_TIMEOUT_MS; a lease with nearly all of it left was just taken. */
 const TURN_TIMEOUT_MS = 30_000;
@@ -24,7 +26,7 @@ async function inFlight(db: pg.Pool, what: "midSend" | "midTurn"): Promise<true 
   return rows[0]?.busy ? true : undefined;
 }
 
-test(`kill -9 of the worker ${KILLS} times while messages keep arriving: 0 lost, 0 doubled`, async () => {
+test(`kill -9 of the worker ${KILLS} times while ${CUSTOMERS} conversations keep writing: 0 lost, 0 doubled`, async () => {
   const cluster = await startCluster({ TURN_TIMEOUT_MS: String(TURN_TIMEOUT_MS) });
   const { graph } = cluster;
   graph.setDelay(60); // a window between Meta accepting a send and our recording it
@@ -32,14 +34,14 @@ test(`kill -9 of the worker ${KILLS} times while messages keep arriving: 0 lost,
   // a send killed after Meta took it is not settled by its status before the restarted worker
   // looks at it again.
   graph.setStatusScript(() => ({ delayMs: 5000, statuses: [{ status: "sent" }, { status: "delivered" }] }));
-  const customers = Array.from({ length: 30 }, (_, i) => `551198800${String(i).padStart(4, "0")}`);
+  const customers = Array.from({ length: CUSTOMERS }, (_, i) => `551198800${String(i).padStart(4, "0")}`);
   const expected: string[] = [];
   try {
     let feeding = true;
     const feeder = (async () => {
       let n = 0;
       const inFlight: Promise<unknown>[] = [];
-      while (feeding || n < 120) {
+      while (feeding || n < CUSTOMERS) {
         const customer = customers[n % customers.length] ?? "";
         const text = `c${n % customers.length}-m${Math.floor(n / customers.length)}`;
         expected.push(text);

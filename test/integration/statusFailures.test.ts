@@ -170,3 +170,26 @@ test("131026 by status webhook: the reply stays failed, not resent, and the conv
   );
   assert.match(rows[0]?.delivery_problem ?? "", /^131026: undeliverable/);
 });
+
+test("30% of texts failed by 131047 status webhooks: each of those customers gets the template once", async () => {
+  const customers = Array.from({ length: 20 }, (_, i) => `55819777710${String(i).padStart(2, "0")}`);
+  await Promise.all(customers.map((c) => say(c, "Oi")));
+  await Promise.all(customers.map((c, i) => say(c, `Cliente${String.fromCharCode(65 + i)} Souza`)));
+  const failedFor = new Set<string>();
+  graph.setStatusScript((body) => {
+    const to = String(body.to).slice(1);
+    if (!customers.includes(to) || body.type !== "text" || Math.random() >= 0.3) return undefined;
+    failedFor.add(to);
+    return { statuses: [{ status: "failed", code: 131047, title: "Re-engagement message" }] };
+  });
+  try {
+    await Promise.all(customers.map((c) => say(c, "Recife")));
+  } finally {
+    graph.setStatusScript(undefined);
+  }
+  assert.ok(failedFor.size > 0, "some texts failed");
+  for (const c of customers) {
+    const templates = templatesTo(c).length;
+    assert.equal(templates, failedFor.has(c) ? 1 : 0, `${c}: ${templates} templates`);
+  }
+});
