@@ -41,6 +41,8 @@ export type FakeResponse = {
    * the client gets is this error: a proxy's 502 page after the request went through.
    */
   acceptedAnyway?: boolean;
+  /** Instead of answering, reset the connection (after the delay): the client sees ECONNRESET. */
+  reset?: boolean;
 };
 
 export type FakeGraphApi = {
@@ -655,6 +657,10 @@ export async function startFakeGraphApi(
   const reply = async (res: ServerResponse, response: FakeResponse, extraDelayMs: number): Promise<void> => {
     await wait(extraDelayMs + (response.delayMs ?? 0));
     if (closed || res.destroyed) return;
+    if (response.reset) {
+      res.socket?.resetAndDestroy();
+      return;
+    }
     const isText = typeof response.body === "string";
     const payload = isText ? String(response.body) : JSON.stringify(response.body);
     const headers: Record<string, string> = {

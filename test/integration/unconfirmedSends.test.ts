@@ -8,7 +8,7 @@ import {
   textsSentTo,
   waitFor,
 } from "../helpers/startTestService.ts";
-import { textWebhook } from "../helpers/webhookPayloads.ts";
+import { statusWebhook, textWebhook } from "../helpers/webhookPayloads.ts";
 
 // The ambiguity policy: a send answered with a 502 page (no Meta error in it) may or may not have
 // been taken by Meta. It is never resent at once; it is resent only on evidence that Meta did not
@@ -110,4 +110,57 @@ test("no word from Meta and no evidence either way: handed to an operator, not r
   assert.match(rows[0]?.attention_reason ?? "", /unconfirmed/);
   const attempts = graph.requests.filter((r) => (r.body as { to?: string } | undefined)?.to === `+${c}`);
   assert.equal(attempts.length, 1, "sent once, never resent blindly");
+});
+
+test("accepted, then the connection reset before the answer, statuses 2.5 s late: sent once", async () => {
+  const c = "5571955550004";
+  let first = true;
+  graph.setResponder((body) => {
+    if (body.to !== `+${c}` || !first) return undefined;
+    first = false;
+    return { status: 200, body: {}, reset: true, acceptedAnyway: true };
+  });
+  graph.setStatusScript((body) =>
+    body.to === `+${c}`
+      ? { delayMs: 2500, statuses: [{ status: "sent" }, { status: "delivered" }] }
+      : undefined,
+  );
+  try {
+    await svc.post(textWebhook({ from: c, text: "oi" }));
+    await waitFor("the late statuses settle the reply", async () =>
+      (await outboxOf(c))[0]?.status === "delivered" ? true : undefined,
+    );
+  } finally {
+    graph.setResponder(undefined);
+    graph.setStatusScript(undefined);
+  }
+  assert.deepEqual(texts(c), ["Recebi sua mensagem: oi"], "one copy");
+});
+
+test("bad status input: an unknown message, an unknown error code, duplicates: stored, 200, nothing moves back", async () => {
+  const c = "5571955550005";
+  await svc.post(textWebhook({ from: c, text: "oi" }));
+  await waitFor("delivered", async () => ((await outboxOf(c))[0]?.status === "delivered" ? true : undefined));
+  const sent = graph.sent.find((s) => s.body.to === `+${c}`);
+  assert.ok(sent);
+  const failed = {
+    wamid: sent.wamid,
+    status: "failed",
+    recipient: c,
+    errors: [{ code: 999_999, title: "Some new error" }],
+  };
+  for (const body of [
+    statusWebhook([{ wamid: "wamid.never-sent-by-us", status: "delivered", recipient: c }]),
+    statusWebhook([failed]),
+    statusWebhook([failed]),
+    statusWebhook([{ wamid: sent.wamid, status: "sent", recipient: c }]),
+  ])
+    assert.equal((await svc.post(body)).status, 200);
+  const { rows } = await svc.db.query<{ n: number }>(
+    "select count(*)::int as n from status_events where wamid = 'wamid.never-sent-by-us'",
+  );
+  assert.equal(rows[0]?.n, 1, "stored");
+  // Failed after delivered is a real Meta outcome; an unknown code is recorded and not retried.
+  assert.deepEqual(await outboxOf(c), [{ status: "failed", error_title: "Some new error" }]);
+  assert.equal(texts(c).length, 1, "not resent");
 });
