@@ -10,6 +10,9 @@ import type { Content } from "../content/loadContent.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { createApp } from "./createApp.ts";
 
+/** How long a shutdown waits for requests in progress before closing their connections. */
+const STOP_GRACE_MS = 5000;
+
 export type WebParts = {
   config: Config & { WHATSAPP_APP_SECRET: string; WHATSAPP_VERIFY_TOKEN: string; ADMIN_TOKEN: string };
   pool: pg.Pool;
@@ -105,6 +108,9 @@ export async function startWeb(p: WebParts) {
     return new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
+      // A client that never finishes its request (or a keep-alive socket that turns busy) must not
+      // hold the shutdown until Node's 5-minute request timeout: after a grace period, cut it.
+      setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
     });
   };
   return { url, stop };
