@@ -11,8 +11,14 @@ export type ConsoleAuthOptions = {
   pool: pg.Pool;
   /** The console password (CONSOLE_PASSWORD, else ADMIN_TOKEN). */
   password: string;
-  /** false only in the local embedded default: a session opens without a password. */
+  /** false only in the local embedded default: a session opens with the start-up login link. */
   loginRequired: boolean;
+  /**
+   * The local default's login link token (random per start, printed in the start-up log, like a
+   * notebook server's): presented by the console page from the link's fragment, it opens a
+   * session without the password. Undefined when a login is required.
+   */
+  localLoginToken?: string | undefined;
   sessionHours: number;
   maxAttempts: number;
   /** Cookies get `Secure` in production even if the proxy does not say https. */
@@ -117,14 +123,23 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
     const router = express.Router();
     router.get("/console/api/session", async (req, res) => {
       let session = await read(req);
-      // The local default opens without a password only for this machine's own browser: a request
-      // from the network, or through a proxy, or a page on another host name (DNS rebinding) logs in.
-      if (!session && !options.loginRequired && isLocalRequest(req)) session = await open(req, res, "local");
+      // The local default opens without a password only for whoever holds the start-up link: no
+      // guess from addresses, host names or proxy headers, which a local reverse proxy or another
+      // local user meets just as well.
+      const presented = req.get("x-console-login") ?? "";
+      const token = options.localLoginToken;
+      if (!session && token && presented && constantTimeEquals(presented, token))
+        session = await open(req, res, "local");
       if (!session) {
-        res.status(401).json({ error: "Log in to use the console", loginRequired: true });
+        res.status(401).json({
+          error: token
+            ? "Open the console with the login link printed when the service started, or sign in"
+            : "Log in to use the console",
+          loginRequired: true,
+        });
         return;
       }
-      res.json({ ...session, loginRequired: options.loginRequired || !isLocalRequest(req), ...options.info });
+      res.json({ ...session, loginRequired: options.loginRequired, ...options.info });
     });
     router.post("/console/api/login", parseLogin, async (req, res) => {
       const address = clientAddress(req);
@@ -189,15 +204,6 @@ export function isPrivateAddress(address: string): boolean {
     /^172\.(1[6-9]|2\d|3[01])\./.test(a) ||
     /^f[cd][0-9a-f]{2}:/i.test(a)
   );
-}
-
-/** This machine's own browser: a loopback socket, no proxy hop, and a loopback host name. */
-export function isLocalRequest(req: Request): boolean {
-  const socket = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
-  const loopback = socket === "::1" || /^127\./.test(socket);
-  const host = (req.get("host") ?? "").replace(/:\d+$/, "").toLowerCase();
-  const localHost = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  return loopback && localHost && !req.get("x-forwarded-for") && !req.get("forwarded");
 }
 
 /** One cookie's value from a Cookie header (no dependency for one header). */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { makeWorkerUtils } from "graphile-worker";
 import type pg from "pg";
@@ -43,6 +44,13 @@ export async function startWeb(p: WebParts) {
       await utils.release();
     }
   };
+  // No password only for the local embedded default (a laptop, nobody else on the database), and
+  // then only through the login link printed below.
+  const loginRequired =
+    config.CONSOLE_LOGIN === "required" ||
+    config.DATABASE_URL !== undefined ||
+    config.NODE_ENV === "production";
+  const localLoginToken = loginRequired ? undefined : randomBytes(32).toString("base64url");
   const consoleApp = consoleRoutes({
     pool,
     logger,
@@ -53,10 +61,8 @@ export async function startWeb(p: WebParts) {
     auth: {
       password: config.CONSOLE_PASSWORD ?? config.ADMIN_TOKEN,
       // No login only for the local embedded default: a laptop, nobody else on the database.
-      loginRequired:
-        config.CONSOLE_LOGIN === "required" ||
-        config.DATABASE_URL !== undefined ||
-        config.NODE_ENV === "production",
+      loginRequired,
+      localLoginToken,
       sessionHours: config.CONSOLE_SESSION_HOURS,
       maxAttempts: config.CONSOLE_LOGIN_ATTEMPTS,
       production: config.NODE_ENV === "production",
@@ -100,7 +106,15 @@ export async function startWeb(p: WebParts) {
   const port = typeof address === "object" && address ? address.port : config.PORT;
   url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
   logger.info(
-    { url, webhook: `${url}/webhook`, console: `${url}/console`, simulator: p.simulator.on },
+    {
+      url,
+      webhook: `${url}/webhook`,
+      console: `${url}/console`,
+      // The local default's console login (a secret only this terminal shows, as a notebook
+      // server does; the fragment never reaches the server's logs or a Referer).
+      ...(localLoginToken ? { consoleLogin: `${url}/console/#login=${localLoginToken}` } : {}),
+      simulator: p.simulator.on,
+    },
     "listening",
   );
   const stop = () => {

@@ -28,6 +28,7 @@ export class ApiError extends Error {
 export async function api(method, path, options = {}) {
   const headers = { Accept: "application/json" };
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken;
+  Object.assign(headers, options.headers || {});
   let body;
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";

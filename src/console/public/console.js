@@ -23,7 +23,14 @@ let shell = null;
 async function start() {
   stopLive();
   try {
-    const s = await api("GET", "/console/api/session", { allow401: true });
+    // The local default's login link (printed at start-up) carries its token in the fragment:
+    // presented once, then dropped from the address bar.
+    const link = /(?:^#|&)login=([\w-]+)/.exec(location.hash);
+    if (link) history.replaceState(null, "", location.pathname + location.search);
+    const s = await api("GET", "/console/api/session", {
+      allow401: true,
+      headers: link ? { "X-Console-Login": link[1] } : {},
+    });
     session = s;
     setCsrf(s.csrf);
     showApp();
