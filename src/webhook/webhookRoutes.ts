@@ -6,7 +6,7 @@ import type { StoredWebhook, WebhookInput } from "../inbox/storeWebhook.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { parseWebhook } from "./parseWebhook.ts";
 import { sanitizeJson } from "./sanitizeJson.ts";
-import { verifySignature } from "./verifySignature.ts";
+import { isSignatureHeader, verifySignature } from "./verifySignature.ts";
 
 export type WebhookDeps = {
   pool: pg.Pool;
@@ -44,7 +44,16 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     res.sendStatus(403);
   });
 
-  router.post("/webhook", express.raw({ type: () => true, limit: deps.maxBodyBytes }), async (req, res) => {
+  // A missing or malformed signature is refused before the body is read: a stranger's megabytes
+  // cost nothing but the headers.
+  const requireSignatureHeader: express.RequestHandler = (req, res, next) => {
+    if (isSignatureHeader(req.get("x-hub-signature-256"))) return next();
+    deps.logger.warn({ ip: req.ip }, "webhook rejected: missing or malformed signature header");
+    res.set("connection", "close").sendStatus(401);
+    deps.metrics.webhookAck.observe({ status: "401" }, 0);
+  };
+  const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+  router.post("/webhook", requireSignatureHeader, rawBody, async (req, res) => {
     const started = process.hrtime.bigint();
     const finish = (status: number) => {
       deps.metrics.webhookAck.observe(

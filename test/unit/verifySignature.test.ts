@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { escapeUnicode, signBody, verifySignature } from "../../src/webhook/verifySignature.ts";
+import {
+  ESCAPED_FALLBACK_MAX_BYTES,
+  escapeUnicode,
+  isSignatureHeader,
+  signBody,
+  verifySignature,
+} from "../../src/webhook/verifySignature.ts";
 
 // Known vector from whatsapp-api-js's test suite (Secreto31126/whatsapp-api-js test/index.test.js):
 // Meta signs an escaped-unicode form; the raw-UTF-8 HMAC of the same body is the second value
@@ -61,4 +67,25 @@ test("wrong secret, missing or malformed headers fail closed", () => {
 
 test("escapeUnicode writes lowercase \\u escapes per UTF-16 unit", () => {
   assert.equal(escapeUnicode("äö😀a"), "\\u00e4\\u00f6\\ud83d\\ude00a");
+});
+
+test("the escaped-unicode fallback is tried only for bodies up to ESCAPED_FALLBACK_MAX_BYTES", () => {
+  const body = (bytes: number) => `{"text":"${"é".repeat(Math.ceil(bytes / 2))}"}`;
+  const small = body(1000);
+  const escapedSig = signBody(escapeUnicode(small), SECRET);
+  assert.deepEqual(verifySignature(Buffer.from(small), escapedSig, SECRET), { ok: true, matched: "escaped" });
+  // Past the cap, only the raw bytes count: a stranger's megabytes cost one HMAC.
+  const big = body(ESCAPED_FALLBACK_MAX_BYTES + 10);
+  assert.equal(verifySignature(Buffer.from(big), signBody(escapeUnicode(big), SECRET), SECRET).ok, false);
+  assert.deepEqual(verifySignature(Buffer.from(big), signBody(big, SECRET), SECRET), {
+    ok: true,
+    matched: "raw",
+  });
+});
+
+test("a missing or malformed header is recognised without the body", () => {
+  assert.equal(isSignatureHeader(undefined), false);
+  assert.equal(isSignatureHeader("sha1=abc"), false);
+  assert.equal(isSignatureHeader(`sha256=${"0".repeat(63)}`), false);
+  assert.equal(isSignatureHeader(`sha256=${"a".repeat(64)}`), true);
 });
