@@ -42,8 +42,17 @@ export const configSchema = z.object({
   CONSOLE_LOGIN: z.enum(["auto", "required"]).default("auto"),
   /** How long a console session lasts without activity. */
   CONSOLE_SESSION_HOURS: int(12, 1),
-  /** Wrong console passwords from one address allowed per 15 minutes; then 429. */
+  /**
+   * Wrong console passwords from one address allowed per 15 minutes; then that address waits 30 s,
+   * doubling per further failure (never other addresses).
+   */
   CONSOLE_LOGIN_ATTEMPTS: int(5, 1),
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed, as express's "trust proxy" reads it:
+   * addresses or CIDRs (comma-separated), loopback, linklocal, uniquelocal, or a hop count. Unset:
+   * none, and a client is its socket's address. Behind Coolify's Traefik: the proxy's network.
+   */
+  TRUST_PROXY: optionalString,
   /**
    * The browser chat simulator (console tab): auto = on with the sandbox transport outside
    * production; on = also elsewhere (it posts signed webhooks as a customer); off = never.

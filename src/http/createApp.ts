@@ -24,6 +24,8 @@ export type AppDeps = WebhookDeps & {
   crm?: boolean;
   /** The operator console and simulator (src/console), mounted at /console. */
   console?: Router;
+  /** TRUST_PROXY, as express's "trust proxy" reads it (addresses, CIDRs, loopback, uniquelocal, hops). */
+  trustProxy?: string | number | boolean;
   /** Pulls template approval from Meta now; returns how many templates it saw. */
   syncTemplates?: () => Promise<number>;
 };
@@ -31,7 +33,9 @@ export type AppDeps = WebhookDeps & {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", true);
+  // Forwarding headers are believed only from the proxies the operator lists (TRUST_PROXY):
+  // otherwise any client picks the address its login attempts and log lines are counted under.
+  app.set("trust proxy", deps.trustProxy ?? false);
   app.use(webhookRoutes(deps));
 
   app.get("/healthz", (_req, res) => {

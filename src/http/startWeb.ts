@@ -89,6 +89,7 @@ export async function startWeb(p: WebParts) {
     verifyToken: config.WHATSAPP_VERIFY_TOKEN,
     adminToken: config.ADMIN_TOKEN,
     maxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     store: p.store,
     now: () => new Date(),
     readiness: p.readiness,
@@ -128,4 +129,10 @@ export async function startWeb(p: WebParts) {
     });
   };
   return { url, stop };
+}
+
+/** TRUST_PROXY as express takes it: a hop count as a number, else the list as written. */
+function trustProxySetting(value: string | undefined): string | number | boolean {
+  if (value === undefined) return false;
+  return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 }
