@@ -2,6 +2,7 @@ import { z } from "zod";
 
 /** Empty strings count as unset: `.env` files and Compose often pass `VAR=`. */
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+const optionalNumber = z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().min(0).optional());
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 /**
@@ -122,11 +123,16 @@ export const configSchema = z.object({
   LLM_BREAKER_COOLDOWN_MS: int(30000, 100),
   /** Earlier messages (both sides) the LLM sees besides the slot summary; never the whole log. */
   LLM_HISTORY_MESSAGES: int(8),
-  /** Model prices in USD per million tokens, for the recorded cost (0: cost not tracked). */
-  LLM_PRICE_INPUT_PER_MTOK: z.coerce.number().min(0).default(0),
-  LLM_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).default(0),
+  /**
+   * Model prices in USD per million tokens, for the recorded cost and the caps. Unset: the model's
+   * list price (src/tools/llm/modelPrices.ts), or a large model's for one it does not know.
+   */
+  LLM_PRICE_INPUT_PER_MTOK: optionalNumber,
+  LLM_PRICE_OUTPUT_PER_MTOK: optionalNumber,
   /** LLM spend per conversation per day (America/Sao_Paulo) after which its turns run in degraded mode. */
   LLM_DAILY_COST_CAP_USD: z.coerce.number().min(0).default(0.25),
+  /** LLM spend of all conversations together per day after which every turn runs in degraded mode (0: none). */
+  LLM_DAILY_TOTAL_COST_CAP_USD: z.coerce.number().min(0).default(20),
   /** An HTTP plans service (GET → { plans: [...] }); unset: the plans in agents/ (operator data). */
   PLANS_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
   /** Bound on one plans-service call (retried once, then operator data). */

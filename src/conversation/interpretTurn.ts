@@ -12,10 +12,14 @@ import type { createTrace } from "./turnTrace.ts";
 export function createSpendCheck(deps: TurnDeps, conversationId: number) {
   const policy = deps.llmPolicy ?? DEFAULT_POLICY;
   let spent: Promise<number> | undefined;
+  let spentByAll: Promise<number> | undefined;
   const spend = () => (spent ??= spentToday(deps.pool, conversationId, deps.now()));
+  const spendOfAll = () => (spentByAll ??= spentToday(deps.pool, undefined, deps.now()));
   return {
     spend,
-    capReached: async () => policy.dailyCapUsd > 0 && (await spend()) >= policy.dailyCapUsd,
+    capReached: async () =>
+      (policy.dailyCapUsd > 0 && (await spend()) >= policy.dailyCapUsd) ||
+      (policy.dailyTotalCapUsd > 0 && (await spendOfAll()) >= policy.dailyTotalCapUsd),
   };
 }
 
@@ -71,12 +75,13 @@ export async function interpretTurn(
 }
 
 /** Spend of the conversation's LLM calls since midnight in São Paulo (the clock passed in). */
-async function spentToday(db: Queryable, conversationId: number, now: Date): Promise<number> {
+/** Today's LLM spend (America/Sao_Paulo day) of one conversation, or of all with undefined. */
+async function spentToday(db: Queryable, conversationId: number | undefined, now: Date): Promise<number> {
   const { rows } = await db.query<{ spent: string }>(
     `select coalesce(sum(cost_usd), 0)::text as spent from llm_usage
-      where conversation_id = $1
+      where ($1::bigint is null or conversation_id = $1)
         and at >= date_trunc('day', $2::timestamptz at time zone 'America/Sao_Paulo') at time zone 'America/Sao_Paulo'`,
-    [conversationId, now],
+    [conversationId ?? null, now],
   );
   return Number(rows[0]?.spent ?? 0);
 }

@@ -53,6 +53,8 @@ export type LlmPolicy = {
   priceInputPerMTok: number;
   priceOutputPerMTok: number;
   dailyCapUsd: number;
+  /** All conversations together, per day (0: no cap). */
+  dailyTotalCapUsd: number;
 };
 
 export const DEFAULT_POLICY: LlmPolicy = {
@@ -61,6 +63,7 @@ export const DEFAULT_POLICY: LlmPolicy = {
   priceInputPerMTok: 0,
   priceOutputPerMTok: 0,
   dailyCapUsd: 0,
+  dailyTotalCapUsd: 0,
 };
 
 export type TurnResult =

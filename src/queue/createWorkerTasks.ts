@@ -7,12 +7,13 @@ import type { Content } from "../content/loadContent.ts";
 import { routeAgent } from "../content/parseRouting.ts";
 import { POISON_ATTEMPTS, quarantineTurn } from "../conversation/quarantineTurn.ts";
 import { runTurn } from "../conversation/runTurn.ts";
-import type { TurnDeps } from "../conversation/turnDeps.ts";
+import type { LlmPolicy, TurnDeps } from "../conversation/turnDeps.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { sendOutboxMessage } from "../outbound/sendOutboxMessage.ts";
 import type { LeadSink } from "../tools/crm/createSupabaseLeadSink.ts";
 import { syncLead } from "../tools/crm/syncLead.ts";
 import type { LlmClient } from "../tools/llm/createLlmClient.ts";
+import { modelPrices } from "../tools/llm/modelPrices.ts";
 import { type MediaDeps, processMedia } from "../tools/media/processMedia.ts";
 import type { PlansProvider } from "../tools/plans/createPlansProvider.ts";
 import type { AnswerFaq } from "../tools/rag/startKnowledgeBase.ts";
@@ -110,13 +111,7 @@ function createTurnDeps(p: WorkerParts): TurnDeps {
     metrics: p.metrics,
     now: p.clock,
     timeoutMs: config.TURN_TIMEOUT_MS,
-    llmPolicy: {
-      model: config.LLM_MODEL,
-      historyMessages: config.LLM_HISTORY_MESSAGES,
-      priceInputPerMTok: config.LLM_PRICE_INPUT_PER_MTOK,
-      priceOutputPerMTok: config.LLM_PRICE_OUTPUT_PER_MTOK,
-      dailyCapUsd: config.LLM_DAILY_COST_CAP_USD,
-    },
+    llmPolicy: llmPolicyOf(config),
     syncLeads: p.leadSink !== undefined,
     ...(p.answerFaq ? { answerQuestion: p.answerFaq } : {}),
     // DEFAULT_AGENT starts every conversation in one agent, questions too.
@@ -128,5 +123,21 @@ function createTurnDeps(p: WorkerParts): TurnDeps {
       : {}),
     ...(p.plans ? { plans: p.plans } : {}),
     ...(p.llm ? { llm: p.llm } : {}),
+  };
+}
+
+/** The LLM's prices (configured, else the model's list price) and the daily caps. */
+function llmPolicyOf(config: Config): LlmPolicy {
+  const prices = modelPrices(config.LLM_MODEL, {
+    input: config.LLM_PRICE_INPUT_PER_MTOK,
+    output: config.LLM_PRICE_OUTPUT_PER_MTOK,
+  });
+  return {
+    model: config.LLM_MODEL,
+    historyMessages: config.LLM_HISTORY_MESSAGES,
+    priceInputPerMTok: prices.input,
+    priceOutputPerMTok: prices.output,
+    dailyCapUsd: config.LLM_DAILY_COST_CAP_USD,
+    dailyTotalCapUsd: config.LLM_DAILY_TOTAL_COST_CAP_USD,
   };
 }

@@ -24,6 +24,7 @@ before(async () => {
     // 100 + 20 tokens a call at these prices is 1.20 USD: one call spends the 1.00 cap.
     LLM_PRICE_INPUT_PER_MTOK: "10000",
     LLM_PRICE_OUTPUT_PER_MTOK: "10000",
+    LLM_DAILY_TOTAL_COST_CAP_USD: "0",
     LLM_DAILY_COST_CAP_USD: "1",
   });
 });

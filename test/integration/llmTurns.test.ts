@@ -34,6 +34,8 @@ before(async () => {
       LLM_PRICE_INPUT_PER_MTOK: "10000",
       LLM_PRICE_OUTPUT_PER_MTOK: "10000",
       LLM_DAILY_COST_CAP_USD: "2",
+      // The cap over all conversations is its own test (llmTotalCap.test.ts).
+      LLM_DAILY_TOTAL_COST_CAP_USD: "0",
     },
     { contentDir: fileURLToPath(new URL("../stories/demo", import.meta.url)) },
   );
