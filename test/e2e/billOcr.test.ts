@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { parse } from "yaml";
 import { agentDefinitionSchema } from "../../src/agents/runtime/agentDefinition.ts";
 import { createOcrPool, type OcrPool } from "../../src/tools/ocr/createOcrPool.ts";
 import type { BillFields } from "../../src/tools/ocr/extractBillFields.ts";
 import { type BillReader, createBillReader } from "../../src/tools/ocr/readBill.ts";
+import { MAX_PDF_IMAGE_PIXELS } from "../../src/tools/ocr/readPdf.ts";
+import { readPdfIsolated } from "../../src/tools/ocr/readPdfIsolated.ts";
 
 // Issue #7: every shared synthetic bill through the one entry point (offline OCR with tesseract.js and
 // the Portuguese model from @tesseract.js-data/por, or the PDF text layer), with the lead agent's
@@ -220,6 +223,69 @@ function encryptedPdf(): Buffer {
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt 4 0 R /ID [<${"01".repeat(16)}> <${"01".repeat(16)}>] >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, "latin1");
 }
+
+/**
+ * A one-page scanned-looking PDF whose image declares `side`x`side` gray pixels behind a few
+ * kilobytes of compressed zeros: a decompression bomb (10 gigapixels at side 100,000).
+ */
+function imageBombPdf(side: number): Buffer {
+  const data = deflateSync(Buffer.alloc(1_000_000));
+  const content = "q 612 0 0 792 0 0 cm /Im1 Do Q";
+  const head = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> >> >>",
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+  ];
+  const parts: Buffer[] = [Buffer.from("%PDF-1.4\n", "latin1")];
+  const offsets: number[] = [];
+  const length = () => parts.reduce((n, p) => n + p.length, 0);
+  head.forEach((body, i) => {
+    offsets.push(length());
+    parts.push(Buffer.from(`${i + 1} 0 obj\n${body}\nendobj\n`, "latin1"));
+  });
+  offsets.push(length());
+  parts.push(
+    Buffer.from(
+      `5 0 obj\n<< /Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length ${data.length} >>\nstream\n`,
+      "latin1",
+    ),
+    data,
+    Buffer.from("\nendstream\nendobj\n", "latin1"),
+  );
+  const xref = length();
+  parts.push(
+    Buffer.from(
+      `xref\n0 6\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+      "latin1",
+    ),
+  );
+  return Buffer.concat(parts);
+}
+
+test("a 10-gigapixel image inside a small PDF is refused, read off the main thread, and the process lives on", async () => {
+  const bomb = imageBombPdf(100_000);
+  assert.ok(bomb.length < 10_000, `${bomb.length} bytes`);
+  const rssBefore = process.memoryUsage().rss;
+  const started = performance.now();
+  const r = await read({ bytes: bomb, mimeType: "application/pdf" });
+  const ms = Math.round(performance.now() - started);
+  const grewMb = Math.round((process.memoryUsage().rss - rssBefore) / 1e6);
+  console.log(`10-gigapixel PDF: ${r.problems.join(",")} in ${ms} ms; this process grew ${grewMb} MB`);
+  assert.equal(r.isBill, false);
+  assert.ok(r.problems.length > 0, "refused with a reason");
+});
+
+test("pdf.js decodes no embedded image over MAX_PDF_IMAGE_PIXELS; a smaller one is read (in the worker thread)", async () => {
+  const over = Math.ceil(Math.sqrt(MAX_PDF_IMAGE_PIXELS)) + 100;
+  assert.deepEqual(await readPdfIsolated(imageBombPdf(over), 1), {
+    ok: true,
+    pages: [{ empty: true }],
+    totalPages: 1,
+  });
+  const small = await readPdfIsolated(imageBombPdf(1500), 1);
+  assert.equal(small.ok && "image" in (small.pages[0] ?? {}), true, "a 1500x1500 scan is decoded for OCR");
+});
 
 /** A PDF of `n` pages, each with a line of bill-like text (every page shares one content stream). */
 function manyPagePdf(n: number): Buffer {

@@ -4,7 +4,7 @@ import { foldText } from "./billText.ts";
 import type { OcrPool, OcrPreparation } from "./createOcrPool.ts";
 import { type BillFields, extractBillFields } from "./extractBillFields.ts";
 import { type ImageQuality, imageQuality } from "./imageQuality.ts";
-import { readPdf } from "./readPdf.ts";
+import { readPdfIsolated } from "./readPdfIsolated.ts";
 
 export type BillProblem =
   | "not_a_bill"
@@ -131,7 +131,7 @@ export function createBillReader(opts: {
     }
     if (type !== "application/pdf") return fail("unsupported_type", started);
     if (bytes.subarray(0, 1024).indexOf("%PDF-") < 0) return fail("corrupt", started, "pdf_text");
-    const pdf = await readPdf(bytes, opts.maxPdfPages);
+    const pdf = await readPdfIsolated(bytes, opts.maxPdfPages);
     if (!pdf.ok) return fail(pdf.problem, started, "pdf_text");
     const texts = pdf.pages.flatMap((p) => ("text" in p ? [p.text] : []));
     const images = pdf.pages.flatMap((p) => ("image" in p ? [p.image] : []));

@@ -6,6 +6,9 @@ export type PdfRead =
   | { ok: true; pages: PdfPage[]; totalPages: number }
   | { ok: false; problem: "encrypted" | "corrupt" };
 
+/** The largest embedded image decoded: a phone photo of a bill at 300 dpi is well under this. */
+export const MAX_PDF_IMAGE_PIXELS = 40_000_000;
+
 /** Fewer printable characters than this on a page: a scan, not a text layer. */
 const MIN_TEXT_CHARS = 40;
 
@@ -18,7 +21,13 @@ const MIN_TEXT_CHARS = 40;
 export async function readPdf(bytes: Buffer, maxPages: number): Promise<PdfRead> {
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
-    pdf = await getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true, verbosity: 0 });
+    // pdf.js decodes an embedded image only up to this many pixels: a 63 KB file can declare
+    // 8000x8000 (hundreds of megabytes decoded) or far more.
+    pdf = await getDocumentProxy(new Uint8Array(bytes), {
+      stopAtErrors: true,
+      verbosity: 0,
+      maxImageSize: MAX_PDF_IMAGE_PIXELS,
+    });
   } catch (err) {
     const name = err instanceof Error ? err.name : "";
     return { ok: false, problem: name === "PasswordException" ? "encrypted" : "corrupt" };
