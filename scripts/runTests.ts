@@ -4,7 +4,7 @@
  * PostgreSQL started from the npm package — so both supported set-ups are proven on every run.
  * Under CI=true a missing local server is a failure, not a skip.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,14 +18,20 @@ const only = env.TEST_TARGETS?.split(",") ?? ["local", "embedded", "browser"];
 const extraArgs = process.argv.slice(2);
 const logger = createLogger("warn");
 
-function runNodeTest(label: string, globs: string[], databaseUrl?: string): boolean {
+/**
+ * Runs `node --test` and waits for it without blocking this process: the embedded PostgreSQL
+ * started below writes its log to a pipe this process must keep draining (with spawnSync, once the
+ * pipe's 64 KB filled up, every backend that logged an error blocked for good).
+ */
+async function runNodeTest(label: string, globs: string[], databaseUrl?: string): Promise<boolean> {
   console.log(`\n=== ${label} ===`);
-  const result = spawnSync(
+  const child = spawn(
     process.execPath,
     ["--test", "--test-concurrency=2", "--test-timeout=120000", ...extraArgs, ...globs],
     { stdio: "inherit", env: { ...env, ...(databaseUrl ? { TEST_DATABASE_URL: databaseUrl } : {}) } },
   );
-  return result.status === 0;
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  return code === 0;
 }
 
 async function reachable(url: string): Promise<boolean> {
@@ -44,18 +50,18 @@ async function reachable(url: string): Promise<boolean> {
 const dbTests = ["test/integration/**/*.test.ts"];
 const failures: string[] = [];
 if (
-  !runNodeTest("unit and end-to-end tests", [
+  !(await runNodeTest("unit and end-to-end tests", [
     "test/unit/**/*.test.ts",
     "test/helpers/**/*.test.ts",
     "test/e2e/**/*.test.ts",
-  ])
+  ]))
 )
   failures.push("unit");
 
 if (only.includes("local")) {
   const url = env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   if (await reachable(url)) {
-    if (!runNodeTest(`database tests on PostgreSQL at ${new URL(url).host}`, dbTests, url))
+    if (!(await runNodeTest(`database tests on PostgreSQL at ${new URL(url).host}`, dbTests, url)))
       failures.push("local");
   } else if (ci) {
     console.error(`PostgreSQL is not reachable at ${new URL(url).host} (CI requires it)`);
@@ -77,7 +83,7 @@ if (only.includes("browser")) {
   } else if (!(await reachable(url))) {
     if (ci) failures.push("browser (PostgreSQL unreachable)");
     else console.warn("Skipping browser tests: PostgreSQL is not reachable.");
-  } else if (!runNodeTest("browser tests (chromium)", ["test/browser/**/*.test.ts"], url))
+  } else if (!(await runNodeTest("browser tests (chromium)", ["test/browser/**/*.test.ts"], url)))
     failures.push("browser");
 }
 
@@ -90,7 +96,9 @@ if (only.includes("embedded")) {
   try {
     const admin = new URL(embedded.connectionString);
     admin.pathname = "/postgres";
-    if (!runNodeTest(`database tests on embedded PostgreSQL (port ${port})`, dbTests, admin.toString())) {
+    if (
+      !(await runNodeTest(`database tests on embedded PostgreSQL (port ${port})`, dbTests, admin.toString()))
+    ) {
       failures.push("embedded");
     }
   } finally {
