@@ -54,7 +54,9 @@ export function startPeriodicWork(
   const timers = worker
     ? [
         every("follow-up poll", config.FOLLOW_UP_POLL_MS, fireFollowUps),
-        every("media purge", MEDIA_PURGE_INTERVAL_MS, () => purgeExpiredMedia(pool)),
+        every("media purge", MEDIA_PURGE_INTERVAL_MS, () =>
+          purgeExpiredMedia(pool, config.MEDIA_RETENTION_DAYS),
+        ),
         every("outbox sweep", OUTBOX_SWEEP_INTERVAL_MS, () => sweepOutbox()),
       ]
     : [];

@@ -1,8 +1,36 @@
 import type pg from "pg";
-import { withTransaction } from "../db/withTransaction.ts";
+import { type Queryable, withTransaction } from "../db/withTransaction.ts";
 import { addJob } from "../queue/addJob.ts";
 
 export type EraseResult = { conversations: number; leads: number[]; webhookBodiesRedacted: number };
+
+/**
+ * The conversations of the person behind one identifier, and all their identifiers: a phone number
+ * and a business-scoped user id name the same person, possibly on several business numbers. Found
+ * by exact match, then again with every identifier found, until nothing new comes up.
+ */
+async function samePerson(
+  db: Queryable,
+  customer: string,
+): Promise<{ ids: number[]; identifiers: string[] }> {
+  let identifiers = [customer];
+  for (;;) {
+    const { rows } = await db.query<{ id: number; wa_id: string | null; user_id: string | null }>(
+      `select id, customer_wa_id as wa_id, customer_user_id as user_id from conversations
+        where customer_wa_id = any($1::text[]) or customer_user_id = any($1::text[]) or customer_key = any($1::text[])
+        order by id for update`,
+      [identifiers],
+    );
+    const found = [
+      ...new Set([
+        ...identifiers,
+        ...rows.flatMap((r) => [r.wa_id, r.user_id].filter((x): x is string => !!x)),
+      ]),
+    ];
+    if (found.length === identifiers.length) return { ids: rows.map((r) => r.id), identifiers };
+    identifiers = found;
+  }
+}
 
 /**
  * LGPD erasure of one customer (by WhatsApp number or business-scoped user id), in one
@@ -19,12 +47,7 @@ export async function eraseContact(
   options: { crm: boolean },
 ): Promise<EraseResult> {
   return withTransaction(pool, async (db) => {
-    const convs = await db.query<{ id: number }>(
-      `select id from conversations
-        where customer_wa_id = $1 or customer_user_id = $1 or customer_key = $1 for update`,
-      [customer],
-    );
-    const ids = convs.rows.map((r) => r.id);
+    const { ids, identifiers } = await samePerson(db, customer);
     if (ids.length === 0) return { conversations: 0, leads: [], webhookBodiesRedacted: 0 };
     const media = await db.query<{ id: string }>(
       `select distinct coalesce(body->'image'->>'id', body->'document'->>'id', body->'audio'->>'id',
@@ -42,8 +65,8 @@ export async function eraseContact(
     await db.query(
       `delete from status_events
         where wamid in (select wamid from outbox where conversation_id = any($1::bigint[]) and wamid is not null)
-           or recipient = $2`,
-      [ids, customer],
+           or recipient = any($2::text[])`,
+      [ids, identifiers],
     );
     await db.query("delete from outbox where conversation_id = any($1::bigint[])", [ids]);
     // Downloaded files (bill photos, PDFs, voice notes) and what was read from them.
@@ -69,9 +92,15 @@ export async function eraseContact(
     await db.query("delete from turns where conversation_id = any($1::bigint[])", [ids]);
     // What operators wrote or edited may quote the customer.
     await db.query("delete from operator_events where conversation_id = any($1::bigint[])", [ids]);
-    await db.query("delete from sandbox_messages where recipient = $1 or recipient = '+' || $1", [customer]);
-    // The per-customer pair rate bucket is keyed by the number.
-    await db.query("delete from rate_buckets where key like '%' || $1 || '%'", [customer]);
+    await db.query(
+      "delete from sandbox_messages where recipient = any($1::text[]) or ltrim(recipient, '+') = any($1::text[])",
+      [identifiers],
+    );
+    // The per-customer pair rate bucket is keyed pair:<business number>:<recipient>, exactly.
+    await db.query(
+      "delete from rate_buckets where key like 'pair:%' and split_part(key, ':', 3) = any($1::text[])",
+      [identifiers],
+    );
     if (mediaIds.length > 0)
       await db.query("delete from sandbox_media where id = any($1::text[])", [mediaIds]);
     await db.query(
@@ -80,13 +109,19 @@ export async function eraseContact(
            or key = any(select 'media:' || unnest($2::bigint[])::text)`,
       [ids, fileIds],
     );
+    // An identifier is a whole JSON string in Meta's bodies ("wa_id":"5511…"): matched with its
+    // quotes, so another customer whose number merely contains this one is left alone.
+    const quoted = identifiers.map((i) => `"${i}"`);
     const redacted = await db.query(
       `update webhook_events set raw_body = convert_to('{"erased":true}', 'UTF8'),
               kinds = array_append(kinds, 'erased')
-        where position(convert_to($1, 'UTF8') in raw_body) > 0`,
-      [customer],
+        where exists (select 1 from unnest($1::text[]) q where position(convert_to(q, 'UTF8') in raw_body) > 0)`,
+      [quoted],
     );
-    await db.query("delete from webhook_changes where value::text like '%' || $1 || '%'", [customer]);
+    await db.query(
+      "delete from webhook_changes w where exists (select 1 from unnest($1::text[]) q where position(q in w.value::text) > 0)",
+      [quoted],
+    );
     await db.query(
       `update conversations set customer_key = 'erased:' || id, customer_wa_id = null, customer_user_id = null,
               customer_name = null, state = '{}', attention_reason = null, updated_at = now()

@@ -166,4 +166,18 @@ test("past MEDIA_RETENTION_DAYS a file's bytes are deleted; what was read from i
     [rows.map((r) => r.id)],
   );
   assert.ok(after.rows.every((r) => r.gone && r.read));
+  // A sandbox customer's upload (simulator, stories) is a customer's bill too: gone past retention.
+  await svc.db.query(
+    `insert into sandbox_media (id, mime_type, sha256, bytes, created_at) values
+       ('old-upload', 'image/png', 'x', '\\x00', now() - interval '91 days'),
+       ('new-upload', 'image/png', 'x', '\\x00', now())`,
+  );
+  await purgeExpiredMedia(svc.db, 90);
+  const kept = await svc.db.query<{ id: string }>(
+    "select id from sandbox_media where id in ('old-upload', 'new-upload') order by id",
+  );
+  assert.deepEqual(
+    kept.rows.map((r) => r.id),
+    ["new-upload"],
+  );
 });

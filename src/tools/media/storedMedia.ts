@@ -31,9 +31,14 @@ export async function readSandboxMedia(
 }
 
 /** Retention: the bytes of files past their expiry are deleted; what was read from them stays. */
-export async function purgeExpiredMedia(pool: pg.Pool): Promise<number> {
+export async function purgeExpiredMedia(pool: pg.Pool, retentionDays = 90): Promise<number> {
   const { rowCount } = await pool.query(
     "update media set bytes = null where bytes is not null and expires_at <= now()",
   );
-  return rowCount ?? 0;
+  // Files "uploaded" by sandbox customers (simulator, stories) are customers' bills too.
+  const sandbox = await pool.query(
+    "delete from sandbox_media where created_at <= now() - make_interval(days => $1)",
+    [retentionDays],
+  );
+  return (rowCount ?? 0) + (sandbox.rowCount ?? 0);
 }
