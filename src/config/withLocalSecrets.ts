@@ -36,9 +36,14 @@ export function withLocalSecrets(config: Config): Config {
     const gen = () => randomBytes(24).toString("hex");
     secrets = { WHATSAPP_APP_SECRET: gen(), WHATSAPP_VERIFY_TOKEN: gen(), ADMIN_TOKEN: gen() };
     mkdirSync(config.DATA_DIR, { recursive: true });
-    writeFileSync(localSecretsPath(config.DATA_DIR), `${JSON.stringify(secrets, null, 2)}\n`, {
-      mode: 0o600,
-    });
+    // Exclusive create: never overwrite a file that is there but unreadable, never follow a
+    // symlink planted in its place.
+    const path = localSecretsPath(config.DATA_DIR);
+    try {
+      writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+    } catch (err) {
+      throw new Error(`${path} exists but cannot be read as secrets: fix or remove it`, { cause: err });
+    }
   }
   return Object.freeze({
     ...config,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import express, { type Request, type RequestHandler, type Response, type Router } from "express";
 import type pg from "pg";
 import { z } from "zod";
@@ -11,6 +11,8 @@ export type ConsoleAuthOptions = {
   pool: pg.Pool;
   /** The console password (CONSOLE_PASSWORD, else ADMIN_TOKEN). */
   password: string;
+  /** A server secret that is not in the database (the app secret): the key of the password mark. */
+  markKey: string;
   /** false only in the local embedded default: a session opens with the start-up login link. */
   loginRequired: boolean;
   /**
@@ -49,7 +51,12 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
   // Per address only, with backoff: a limit over all addresses together let strangers lock every
   // operator out. The address is the socket's, or what a proxy listed in TRUST_PROXY says it is.
   const limiter = createLoginLimiter({ maxFailures: options.maxAttempts, windowMs });
-  const passwordMark = createHash("sha256").update(`console:${options.password}`).digest("hex").slice(0, 32);
+  // Sessions are tied to the password through a keyed mark: a database dump alone is no help in
+  // guessing the password (an unkeyed hash was), and a new password ends every session.
+  const passwordMark = createHmac("sha256", options.markKey)
+    .update(`console:${options.password}`)
+    .digest("hex")
+    .slice(0, 32);
 
   const open = async (req: Request, res: Response, operator: string): Promise<ConsoleSession> => {
     const token = randomBytes(32).toString("base64url");
@@ -173,7 +180,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions) {
     return router;
   };
 
-  return { routes, requireSession };
+  return { routes, requireSession, stillSignedIn: async (req: Request) => (await read(req)) !== undefined };
 }
 
 /** One cookie's value from a Cookie header (no dependency for one header). */

@@ -39,6 +39,8 @@ export type ConsoleDeps = {
   crm: boolean;
   retryJobs: (ids: string[]) => Promise<number>;
   livePollMs?: number;
+  /** How often an open event stream re-checks its session (tests shorten it). */
+  sessionCheckMs?: number;
 };
 
 const idParam = z.coerce.number().int().positive();
@@ -56,7 +58,13 @@ export function consoleRoutes(deps: ConsoleDeps): { router: Router; close: () =>
     ...deps.auth,
     info: { simulator: deps.simulator !== undefined, transport: deps.transport },
   });
-  const live = createLiveEvents({ pool: deps.pool, logger: deps.logger, pollMs: deps.livePollMs ?? 700 });
+  const live = createLiveEvents({
+    pool: deps.pool,
+    logger: deps.logger,
+    pollMs: deps.livePollMs ?? 700,
+    stillSignedIn: auth.stillSignedIn,
+    ...(deps.sessionCheckMs ? { sessionCheckMs: deps.sessionCheckMs } : {}),
+  });
   const views = { pool: deps.pool, agents: deps.agents, templates: deps.templates, now: deps.now };
 
   router.use("/console", (_req, res, next) => {

@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import type pg from "pg";
 import type { Logger } from "pino";
 
@@ -18,7 +18,17 @@ const LOOKBACK_SECONDS = 60;
  * a worker in another process show up too. Each table is looked at through its newest rows only (a
  * primary-key range), so a poll costs the same on a database with years of history.
  */
-export function createLiveEvents(options: { pool: pg.Pool; logger: Logger; pollMs: number }) {
+/** How often an open stream checks that its session is still valid (logout, password change). */
+const SESSION_CHECK_MS = 5000;
+
+export function createLiveEvents(options: {
+  pool: pg.Pool;
+  logger: Logger;
+  pollMs: number;
+  /** Whether the request's session is still valid: a stream outlives neither a logout nor a password change. */
+  stillSignedIn?: (req: Request) => Promise<boolean>;
+  sessionCheckMs?: number;
+}) {
   const clients = new Map<Response, (change: Change) => void>();
   let timer: NodeJS.Timeout | undefined;
   /** Row versions already reported, with the time they were first seen (forgotten after the lookback). */
@@ -96,8 +106,21 @@ export function createLiveEvents(options: { pool: pg.Pool; logger: Logger; pollM
     // Proxies close idle streams; a comment every 15 s keeps it open.
     const ping = setInterval(() => res.write(": ping\n\n"), 15_000);
     ping.unref();
+    const check = options.stillSignedIn;
+    const recheck = check
+      ? setInterval(() => {
+          check(req).then(
+            (ok) => {
+              if (!ok) res.end();
+            },
+            () => undefined,
+          );
+        }, options.sessionCheckMs ?? SESSION_CHECK_MS)
+      : undefined;
+    recheck?.unref();
     req.on("close", () => {
       clearInterval(ping);
+      clearInterval(recheck);
       clients.delete(res);
     });
     if (!timer) schedule();

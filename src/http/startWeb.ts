@@ -60,6 +60,7 @@ export async function startWeb(p: WebParts) {
     transport: p.transportName,
     auth: {
       password: config.CONSOLE_PASSWORD ?? config.ADMIN_TOKEN,
+      markKey: config.WHATSAPP_APP_SECRET,
       // No login only for the local embedded default: a laptop, nobody else on the database.
       loginRequired,
       localLoginToken,

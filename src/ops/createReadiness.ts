@@ -15,7 +15,8 @@ export function createReadiness(p: {
     const checks: Record<string, boolean | string> = { shuttingDown: p.shuttingDown() };
     checks.database = await pendingMigrations(p.pool, p.migrations).then(
       (n) => (n === 0 ? true : "migrations pending"),
-      (err: unknown) => (err instanceof Error ? err.message : "unreachable"),
+      // Not the driver's message: it can name hosts, users and databases to anyone who asks.
+      () => "unreachable",
     );
     checks.worker = p.config.ROLE === "web" ? "not in this role" : (p.worker?.running() ?? false);
     return { ok: !p.shuttingDown() && checks.database === true && checks.worker !== false, checks };

@@ -1,12 +1,15 @@
 /**
  * Masks personal data and secrets inside free text before it reaches a log line: phone numbers
- * (10–15 digits, optionally with +), CPF (###.###.###-##), bearer tokens and long hex/base64 secrets.
+ * (10–15 digits, optionally with +), CPF (###.###.###-##), bearer tokens, Meta access tokens and
+ * long hex secrets (32 characters and more).
  */
 const PATTERNS: [RegExp, string][] = [
   [/\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b/g, "[cpf]"],
   [/\+?\b\d{10,15}\b/g, "[phone]"],
   [/Bearer\s+[\w.~+/=-]+/gi, "Bearer [token]"],
   [/\bEAA[\w]{20,}\b/g, "[token]"],
+  // Long hex strings: generated secrets and tokens (ours are 48 hex characters).
+  [/\b[0-9a-fA-F]{32,}\b/g, "[secret]"],
 ];
 
 export function redactText(text: string): string {
