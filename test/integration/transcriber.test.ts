@@ -112,6 +112,14 @@ test("too long when only the provider knows the duration (mp4)", async () => {
   });
 });
 
+test("a non-Ogg file too big to be under the limit at 320 kbit/s is refused by size, before the paid upload", async () => {
+  const before = fake.transcriptions.requests.length;
+  const big = Buffer.alloc(120 * 40_000 + 40_000, 1);
+  const r = await transcriber({ maxDurationSec: 120 })({ bytes: big, mimeType: "audio/mp4" });
+  assert.deepEqual(r, { ok: false, reason: "too_long", detail: "121.0 s (file size) over the 120 s limit" });
+  assert.equal(fake.transcriptions.requests.length, before, "no request made");
+});
+
 test("unsupported types and empty files are refused without a request", async () => {
   const before = fake.transcriptions.requests.length;
   const t = transcriber();

@@ -95,6 +95,10 @@ function showLogin(reason) {
     { class: "login-form card", testid: "login-form", noValidate: false },
     h("h1", { text: "Operator console" }),
     h("p", { class: "muted", text: "Sign in to follow and take over WhatsApp conversations." }),
+    h("p", {
+      class: "muted",
+      text: "The password is shared by the team: your name labels what you do here, it does not prove who you are.",
+    }),
     h("label", { class: "field" }, h("span", { text: "Operator name" }), operator),
     h("label", { class: "field" }, h("span", { text: "Password" }), password),
     error,

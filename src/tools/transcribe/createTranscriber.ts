@@ -57,12 +57,15 @@ const responseSchema = z.object({
   usage: z.object({ seconds: z.number().nonnegative() }).optional().catch(undefined),
 });
 
+/** 320 kbit/s: the highest bitrate of the audio types WhatsApp delivers (AAC, MP3, AMR, Opus). */
+const MAX_AUDIO_BYTES_PER_SEC = 40_000;
+
 /**
  * Voice-note transcription through an OpenAI-compatible `/audio/transcriptions` endpoint (OpenAI,
  * Groq, a local Whisper server: only the base URL and model change). Ogg voice notes over
- * `maxDurationSec` are refused from their page headers before anything is uploaded; for other
- * types the provider's reported duration is held to the same limit, so the rule does not depend
- * on the format. One retry on 429 when the provider's wait fits the time left. Never throws.
+ * `maxDurationSec` are refused from their page headers before anything is uploaded; other types
+ * are refused first by size (longer than the limit even at 320 kbit/s), then held to the provider's
+ * reported duration, so the rule does not depend on the format. One retry on 429 when the provider's wait fits the time left. Never throws.
  */
 export function createTranscriber(options: TranscriberOptions): Transcriber {
   const openai = createOpenAiClient(options);
@@ -82,6 +85,10 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
     const estimated = type === "audio/ogg" ? oggDurationSec(bytes) : undefined;
     if (estimated !== undefined && estimated > options.maxDurationSec)
       return tooLong(estimated, "Ogg header");
+    // Without a header to read, the size bounds the length: even at the highest bitrate WhatsApp
+    // sends, a file this big is over the limit, and is refused before the paid upload.
+    const atLeast = bytes.length / MAX_AUDIO_BYTES_PER_SEC;
+    if (estimated === undefined && atLeast > options.maxDurationSec) return tooLong(atLeast, "file size");
 
     const started = performance.now();
     const deadline = started + options.timeoutMs;
