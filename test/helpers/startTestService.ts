@@ -111,13 +111,16 @@ export async function waitFor<T>(
  */
 export async function startServiceWithGraph(
   env: Record<string, string> = {},
-  options: { contentDir?: string } = {},
+  options: { contentDir?: string; statusWebhooks?: boolean } = {},
 ): Promise<{ svc: TestService; graph: FakeGraphApi; stop: () => Promise<void> }> {
   const graph = await startFakeGraphApi({ accessToken: TEST_ACCESS_TOKEN });
   const svc = await startTestService(
     { WHATSAPP_ACCESS_TOKEN: TEST_ACCESS_TOKEN, WHATSAPP_GRAPH_BASE_URL: graph.baseUrl, ...env },
-    options,
+    options.contentDir ? { contentDir: options.contentDir } : {},
   );
+  // Like Meta: every accepted send is followed by status webhooks (scriptable per send).
+  if (options.statusWebhooks)
+    graph.sendStatusWebhooks({ url: `${svc.url}/webhook`, appSecret: TEST_APP_SECRET });
   return {
     svc,
     graph,

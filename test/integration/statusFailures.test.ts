@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { FakeGraphApi } from "../helpers/fakeGraphApi.ts";
+import type { FakeGraphApi, StatusScript } from "../helpers/fakeGraphApi.ts";
 import {
   startServiceWithGraph,
-  TEST_APP_SECRET,
   type TestService,
   textsSentTo,
   waitFor,
@@ -18,11 +17,14 @@ let graph: FakeGraphApi;
 let svc: TestService;
 let stop: () => Promise<void>;
 before(async () => {
-  ({ svc, graph, stop } = await startServiceWithGraph({
-    DEFAULT_AGENT: "lead_qualification",
-    TURN_DEBOUNCE_MS: "50",
-    SEND_RETRY_BASE_MS: "50",
-  }));
+  ({ svc, graph, stop } = await startServiceWithGraph(
+    {
+      DEFAULT_AGENT: "lead_qualification",
+      TURN_DEBOUNCE_MS: "50",
+      SEND_RETRY_BASE_MS: "50",
+    },
+    { statusWebhooks: true },
+  ));
   graph.templates.push({
     id: "2",
     name: "lembrete_conta_de_luz",
@@ -30,7 +32,6 @@ before(async () => {
     status: "APPROVED",
     category: "UTILITY",
   });
-  graph.sendStatusWebhooks({ url: `${svc.url}/webhook`, appSecret: TEST_APP_SECRET });
 });
 after(async () => {
   await stop();
@@ -39,10 +40,9 @@ after(async () => {
 const to = (c: string) => graph.sent.filter((s) => s.body.to === `+${c}`).map((s) => s.body);
 const templatesTo = (c: string) => to(c).filter((b) => b.type === "template");
 
-/** Sends a customer message and waits until its turn ran and no reply of the customer is unsettled. */
-async function say(customer: string, text: string): Promise<void> {
-  await svc.post(textWebhook({ from: customer, text }));
-  await waitFor(`"${text}" answered`, async () => {
+/** Waits until the customer's messages are all processed and no reply of theirs is unsettled. */
+async function settled(customer: string): Promise<void> {
+  await waitFor(`${customer} settled`, async () => {
     const { rows } = await svc.db.query<{ busy: number }>(
       `select (select count(*) from inbound_messages m where m.conversation_id = c.id and m.processed_at is null)
             + (select count(*) from outbox o where o.conversation_id = c.id and o.status in ('pending', 'sending'))
@@ -52,6 +52,12 @@ async function say(customer: string, text: string): Promise<void> {
     );
     return rows[0] && Number(rows[0].busy) === 0 ? true : undefined;
   });
+}
+
+/** Sends a customer message and waits until its turn ran and no reply of the customer is unsettled. */
+async function say(customer: string, text: string): Promise<void> {
+  await svc.post(textWebhook({ from: customer, text }));
+  await settled(customer);
 }
 
 async function outboxOf(customer: string) {
@@ -100,14 +106,13 @@ test("131047 reported by status webhook turns the reply into the fallback templa
   assert.deepEqual(graph.invalid(), []);
 });
 
-test("a transient failure reported by status webhook is sent again, and only that reply", async () => {
-  const c = "5581977770002";
-  let failures = 0;
-  graph.setStatusScript((body) => {
-    if (body.to !== `+${c}` || failures > 0) return undefined;
-    failures++;
-    return { statuses: [{ status: "failed", code: 131000, title: "Something went wrong" }] };
-  });
+/**
+ * The customer's first reply is reported by these statuses (then Meta behaves); waits until every
+ * reply of theirs is delivered and returns the texts sent to them.
+ */
+async function firstReplyReported(c: string, statuses: StatusScript["statuses"]): Promise<string[]> {
+  let attempts = 0;
+  graph.setStatusScript((body) => (body.to !== `+${c}` || attempts++ > 0 ? undefined : { statuses }));
   try {
     await say(c, "Oi");
     await waitFor("the retry delivered", async () => {
@@ -117,7 +122,13 @@ test("a transient failure reported by status webhook is sent again, and only tha
   } finally {
     graph.setStatusScript(undefined);
   }
-  const texts = textsSentTo(graph, c);
+  return textsSentTo(graph, c);
+}
+
+const somethingWentWrong = { status: "failed", code: 131000, title: "Something went wrong" } as const;
+
+test("a transient failure reported by status webhook is sent again, and only that reply", async () => {
+  const texts = await firstReplyReported("5581977770002", [somethingWentWrong]);
   const [first] = texts;
   assert.ok(first);
   assert.equal(texts.filter((t) => t === first).length, 2, "the failed reply went out a second time");
@@ -125,25 +136,8 @@ test("a transient failure reported by status webhook is sent again, and only tha
 });
 
 test("a status of the failed attempt arriving late (out of order) does not settle the new attempt", async () => {
-  const c = "5581977770003";
-  let attempts = 0;
   // Meta posts statuses out of order: the first attempt's "failed", then its stale "sent".
-  graph.setStatusScript((body) => {
-    if (body.to !== `+${c}` || attempts++ > 0) return undefined;
-    return {
-      statuses: [{ status: "failed", code: 131000, title: "Something went wrong" }, { status: "sent" }],
-    };
-  });
-  try {
-    await say(c, "Oi");
-    await waitFor("the retry delivered", async () => {
-      const rows = await outboxOf(c);
-      return rows.length > 0 && rows.every((r) => r.status === "delivered") ? true : undefined;
-    });
-  } finally {
-    graph.setStatusScript(undefined);
-  }
-  const texts = textsSentTo(graph, c);
+  const texts = await firstReplyReported("5581977770003", [somethingWentWrong, { status: "sent" }]);
   assert.equal(texts.filter((t) => t === texts[0]).length, 2, "the failed reply was sent again");
 });
 
@@ -156,6 +150,10 @@ test("131026 by status webhook: the reply stays failed, not resent, and the conv
   );
   try {
     await say(c, "Oi");
+    // The status webhook may land after the send settled as "sent".
+    await waitFor("the failure recorded", async () =>
+      (await outboxOf(c))[0]?.status === "failed" ? true : undefined,
+    );
   } finally {
     graph.setStatusScript(undefined);
   }
@@ -184,6 +182,12 @@ test("30% of texts failed by 131047 status webhooks: each of those customers get
   });
   try {
     await Promise.all(customers.map((c) => say(c, "Recife")));
+    // A failure webhook may land after its send settled as "sent": wait for the templates it causes,
+    // then for every reply to settle.
+    await waitFor("the fallback templates", async () =>
+      [...failedFor].every((c) => templatesTo(c).length > 0) ? true : undefined,
+    );
+    await Promise.all(customers.map((c) => settled(c)));
   } finally {
     graph.setStatusScript(undefined);
   }
