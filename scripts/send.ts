@@ -1,40 +1,42 @@
 /**
  * Sends one customer message to the running service as Meta would (signed webhook) and prints the
- * bot's reply from the sandbox. Usage: npm run send -- "Oi" [--from 5511999990001]
+ * bot's replies from the sandbox as they read on the phone.
+ * Usage: npm run send -- "Oi" [--from 5511999990001]   (words without quotes are joined)
  */
+import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadConfig } from "../src/config/loadConfig.ts";
 import { withLocalSecrets } from "../src/config/withLocalSecrets.ts";
 import { signBody } from "../src/webhook/verifySignature.ts";
 import { textWebhook } from "../test/helpers/webhookPayloads.ts";
+import { describeReply } from "./describeReply.ts";
 
-const args = process.argv.slice(2);
-const fromIndex = args.indexOf("--from");
-const from = fromIndex >= 0 ? (args[fromIndex + 1] ?? "") : "5511999990001";
-const text = args.filter((_, i) => i !== fromIndex && i !== fromIndex + 1).join(" ") || "Oi";
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { from: { type: "string", default: "5511999990001" } },
+});
+const from = values.from;
+const text = positionals.join(" ") || "Oi";
 const config = withLocalSecrets(loadConfig(process.env));
 const base = `http://127.0.0.1:${config.PORT}`;
 const headers = { authorization: `Bearer ${config.ADMIN_TOKEN}` };
 const sandboxSchema = z.object({
-  messages: z.array(
-    z.object({
-      id: z.number(),
-      body: z.looseObject({ type: z.string().optional(), text: z.object({ body: z.string() }).optional() }),
-    }),
-  ),
+  messages: z.array(z.object({ id: z.number(), body: z.looseObject({ type: z.string().optional() }) })),
 });
 
-async function lastSandboxId(): Promise<number> {
-  const res = await fetch(`${base}/sandbox/messages?recipient=${from}`, { headers });
+async function sandboxMessages(after = 0) {
+  const res = await fetch(`${base}/sandbox/messages?recipient=${from}&after=${after}`, { headers });
   if (!res.ok)
     throw new Error(`GET /sandbox/messages: HTTP ${res.status} (is the service running in sandbox mode?)`);
-  return sandboxSchema.parse(await res.json()).messages.at(-1)?.id ?? 0;
+  return sandboxSchema.parse(await res.json()).messages;
 }
 
-const after = await lastSandboxId().catch((err: unknown) => {
-  console.error(`Cannot reach the service at ${base}: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
-});
+const after = await sandboxMessages()
+  .then((m) => m.at(-1)?.id ?? 0)
+  .catch((err: unknown) => {
+    console.error(`Cannot reach the service at ${base}: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  });
 const body = JSON.stringify(textWebhook({ from, text }));
 const post = await fetch(`${base}/webhook`, {
   method: "POST",
@@ -47,13 +49,9 @@ const post = await fetch(`${base}/webhook`, {
 console.log(`→ ${from}: ${text}   (webhook answered ${post.status})`);
 const deadline = Date.now() + 20_000;
 while (Date.now() < deadline) {
-  const res = await fetch(`${base}/sandbox/messages?recipient=${from}&after=${after}`, { headers });
-  const { messages } = (await res.json()) as {
-    messages: { body: { type?: string; text?: { body: string } } }[];
-  };
-  const replies = messages.filter((m) => m.body.type);
+  const replies = (await sandboxMessages(after)).filter((m) => m.body.type);
   if (replies.length > 0) {
-    for (const r of replies) console.log(`← bot: ${r.body.text?.body ?? JSON.stringify(r.body)}`);
+    for (const r of replies) console.log(`← bot: ${describeReply(r.body).replace(/\n/g, "\n        ")}`);
     process.exit(0);
   }
   await new Promise((r) => setTimeout(r, 250));

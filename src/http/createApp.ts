@@ -38,6 +38,10 @@ export function createApp(deps: AppDeps): Express {
   app.set("trust proxy", deps.trustProxy ?? false);
   app.use(webhookRoutes(deps));
 
+  // The address the start-up log prints: a person opening it wants the console.
+  app.get("/", (_req, res) => {
+    res.redirect(302, "/console/");
+  });
   app.get("/healthz", (_req, res) => {
     res.json({ status: "pass" });
   });

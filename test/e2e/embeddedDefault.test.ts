@@ -30,7 +30,7 @@ test("with no DATABASE_URL and no token: embedded PostgreSQL + sandbox, and `npm
     assert.equal(statSync(secrets).mode & 0o077, 0, "secrets file is private");
     assert.ok(JSON.parse(readFileSync(secrets, "utf8")).WHATSAPP_APP_SECRET.length >= 32);
     const send = spawnSync(process.execPath, [SEND, "Oi"], {
-      env: { ...process.env, ...env },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
       encoding: "utf8",
       timeout: 30_000,
     });
@@ -40,6 +40,19 @@ test("with no DATABASE_URL and no token: embedded PostgreSQL + sandbox, and `npm
       send.stdout,
       /← bot: Olá! Aqui é a assistente virtual da Aurora Energia.*qual é o seu nome\?/,
     );
+    // Words without quotes and without --from are the message, all of them.
+    const name = spawnSync(process.execPath, [SEND, "Maria", "Souza"], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(name.status, 0, name.stderr + name.stdout);
+    assert.match(name.stdout, /→ 5511999990001: Maria Souza/);
+    assert.match(name.stdout, /← bot: .*Maria/);
+    // The address the log prints leads to the console.
+    const root = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.get("location"), "/console/");
     // The console needs no password in the local embedded default, only the login link printed at
     // start-up; the simulator is on.
     const base = `http://127.0.0.1:${port}`;

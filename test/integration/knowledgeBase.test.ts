@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { migrate, readMigrations } from "../../src/db/migrate.ts";
@@ -98,9 +98,10 @@ describe("indexing", () => {
       await writeFile(join(dir, "synonyms.yaml"), "- [mudar, mudança]\n- [conta de luz]\n");
       await assert.rejects(loadKnowledge(dir), (err: unknown) => {
         assert.ok(err instanceof KnowledgeError);
-        const shown = err.problems.map((p) =>
-          p.slice(p.indexOf(dir) >= 0 ? p.indexOf(dir) + dir.length + 1 : 0),
-        );
+        // The folder is shown relative to the working directory, wherever the checkout is: the
+        // part after its unique name is what the operator reads.
+        const folder = basename(dir);
+        const shown = err.problems.map((p) => p.slice(p.indexOf(folder) + folder.length + 1));
         assert.deepEqual(shown, [
           'outro.md:5: front matter: Unrecognized key: "extra"',
           "sem-titulo.md:1: title: Invalid input: expected string, received undefined",
