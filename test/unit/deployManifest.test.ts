@@ -431,7 +431,11 @@ describe("Dockerfile", () => {
     // Same Node flags as `npm start` and the test/bench launcher (NODE_FLAGS).
     assert.deepEqual(JSON.parse(lastOf("CMD")?.args ?? "null"), ["node", ...NODE_FLAGS, "src/main.ts"]);
     const start = (JSON.parse(read("package.json")) as { scripts: { start: string } }).scripts.start;
-    assert.ok(start.endsWith(`node ${NODE_FLAGS.join(" ")} src/main.ts`), `npm start: ${start}`);
+    // Locally `npm start` also reads .env (as .env.example says); the image gets its environment.
+    assert.ok(
+      start.endsWith(`node --env-file-if-exists=.env ${NODE_FLAGS.join(" ")} src/main.ts`),
+      `npm start: ${start}`,
+    );
     assert.ok(
       finalStage.some((i) => i.op === "ENV" && /\bNODE_ENV=production\b/.test(i.args)),
       "ENV NODE_ENV=production in the final stage",
