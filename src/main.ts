@@ -10,6 +10,7 @@ import { createSimulatorClock } from "./console/createSimulatorClock.ts";
 import { type Content, loadContent } from "./content/loadContent.ts";
 import { routeAgent } from "./content/parseRouting.ts";
 import { startDatabase } from "./db/startDatabase.ts";
+import { startHealthServer } from "./http/startHealthServer.ts";
 import { startWeb } from "./http/startWeb.ts";
 import { createWebhookBatcher } from "./inbox/createWebhookBatcher.ts";
 import { storeWebhooks } from "./inbox/storeWebhook.ts";
@@ -37,7 +38,7 @@ export type Service = {
   pool: pg.Pool;
   logger: Logger;
   transport: WhatsAppTransport;
-  /** http://host:port the web role listens on (undefined for ROLE=worker). */
+  /** http://host:port the process listens on (a worker: its health endpoints only). */
   url: string | undefined;
   worker: WorkerHandle | undefined;
   /** Sends the follow-ups due on the conversation clock now (the worker also polls). */
@@ -114,7 +115,7 @@ export async function startService(loaded: Config, options: StartOptions = {}): 
   });
   const web =
     config.ROLE === "worker"
-      ? undefined
+      ? await startHealthServer({ config, readiness, metrics })
       : await startWeb({
           ...parts,
           transportName: transport.name,

@@ -44,9 +44,18 @@ test("web and worker run as separate processes against one database, and stop on
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const web = spawnService({ ...baseEnv(), ROLE: "web", PORT: String(port) });
-  const worker = spawnService({ ...baseEnv(), ROLE: "worker", PORT: "0" });
+  const workerPort = await freePort();
+  const worker = spawnService({ ...baseEnv(), ROLE: "worker", PORT: String(workerPort) });
   try {
     await waitForReady(url);
+    // The image's HEALTHCHECK asks every container /readyz: a worker answers it (and nothing else).
+    const workerUrl = `http://127.0.0.1:${workerPort}`;
+    await waitForReady(workerUrl);
+    const workerReady = (await (await fetch(`${workerUrl}/readyz`)).json()) as {
+      checks: { worker: unknown };
+    };
+    assert.equal(workerReady.checks.worker, true);
+    assert.equal((await fetch(`${workerUrl}/webhook`, { method: "POST" })).status, 404);
     const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: { worker: unknown } };
     assert.equal(ready.checks.worker, "not in this role");
     const customer = "5511977770001";
