@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type pg from "pg";
@@ -37,7 +38,11 @@ export async function migrate(
       `create table if not exists schema_migrations (
          version integer primary key, name text not null, applied_at timestamptz not null default now())`,
     );
-    const { rows } = await client.query<{ version: number }>("select version from schema_migrations");
+    await client.query("alter table schema_migrations add column if not exists checksum text");
+    const { rows } = await client.query<{ version: number; checksum: string | null }>(
+      "select version, checksum from schema_migrations",
+    );
+    await checkApplied(client, migrations, rows);
     const applied = new Set(rows.map((r) => r.version));
     const done: number[] = [];
     for (const m of migrations) {
@@ -45,9 +50,10 @@ export async function migrate(
       await client.query("begin");
       try {
         await client.query(m.sql);
-        await client.query("insert into schema_migrations (version, name) values ($1, $2)", [
+        await client.query("insert into schema_migrations (version, name, checksum) values ($1, $2, $3)", [
           m.version,
           m.name,
+          checksumOf(m.sql),
         ]);
         await client.query("commit");
       } catch (err) {
@@ -64,6 +70,35 @@ export async function migrate(
   } finally {
     await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => undefined);
     client.release();
+  }
+}
+
+/** The migration's text, line endings normalised (a Windows checkout is the same migration). */
+export function checksumOf(sql: string): string {
+  return createHash("sha256").update(sql.replace(/\r\n/g, "\n")).digest("hex");
+}
+
+/**
+ * Forward-only means an applied migration never changes: one edited after it ran would leave
+ * this database and a fresh one different, silently. Refuses to start on a mismatch; rows from
+ * before checksums were kept get the file's checksum now.
+ */
+async function checkApplied(
+  client: pg.PoolClient,
+  migrations: Migration[],
+  rows: { version: number; checksum: string | null }[],
+): Promise<void> {
+  const byVersion = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of rows) {
+    const m = byVersion.get(row.version);
+    if (!m) continue;
+    const sum = checksumOf(m.sql);
+    if (row.checksum === null)
+      await client.query("update schema_migrations set checksum = $2 where version = $1", [row.version, sum]);
+    else if (row.checksum !== sum)
+      throw new Error(
+        `migration ${m.name} was edited after this database applied it (checksum differs): restore it and add a new migration instead`,
+      );
   }
 }
 
