@@ -62,7 +62,7 @@ export type StartOptions = {
 export async function startService(loaded: Config, options: StartOptions = {}): Promise<Service> {
   const config = requireSecrets(withLocalSecrets(loaded));
   const rootDir = options.rootDir ?? ROOT;
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, undefined, prettyLogs(config));
   const simulator = simulatorOf(config, options);
   const clock = options.clock ?? simulator.clock?.now ?? (() => new Date());
   const contentDir = options.contentDir ?? rootDir;
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, undefined, prettyLogs(config));
   const service = await startService(config, { logger }).catch((err: unknown) => {
     logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "start-up failed");
     process.exit(1);
@@ -248,4 +248,9 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await main();
+}
+
+/** Readable log lines for a person at a terminal, JSON for everything else (LOG_FORMAT). */
+function prettyLogs(config: Pick<Config, "LOG_FORMAT">): boolean {
+  return config.LOG_FORMAT === "pretty" || (config.LOG_FORMAT === "auto" && process.stdout.isTTY === true);
 }

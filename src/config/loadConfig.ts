@@ -18,6 +18,8 @@ export const configSchema = z.object({
   /** HTTP port; 0 picks a free one (tests). */
   PORT: int(3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** json: one JSON line per entry (machines); pretty: readable text; auto: pretty when stdout is a terminal. */
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   /** Postgres URL. Unset: an embedded PostgreSQL is started with its data under DATA_DIR. */
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: int(10, 1),
