@@ -9,9 +9,8 @@ import { eraseContact } from "../privacy/eraseContact.ts";
 import { addJob } from "../queue/addJob.ts";
 import { listDeadJobs } from "../queue/deadJobs.ts";
 import { type WebhookDeps, webhookRoutes } from "../webhook/webhookRoutes.ts";
+import { healthRoutes, type Readiness } from "./healthRoutes.ts";
 import { requireAdmin } from "./requireAdmin.ts";
-
-export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, boolean | string> }>;
 
 export type AppDeps = WebhookDeps & {
   adminToken: string;
@@ -42,16 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.get("/", (_req, res) => {
     res.redirect(302, "/console/");
   });
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "pass" });
-  });
-  app.get("/readyz", async (_req, res) => {
-    const r = await deps.readiness();
-    res.status(r.ok ? 200 : 503).json({ status: r.ok ? "pass" : "fail", checks: r.checks });
-  });
-  app.get("/metrics", async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  app.use(healthRoutes(deps.readiness, deps.metrics));
 
   if (deps.console) app.use(deps.console);
 

@@ -2,8 +2,7 @@ import { once } from "node:events";
 import express from "express";
 import type { Config } from "../config/loadConfig.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
-
-type Readiness = () => Promise<{ ok: boolean; checks: Record<string, boolean | string> }>;
+import { healthRoutes, type Readiness } from "./healthRoutes.ts";
 
 /**
  * A ROLE=worker process has no webhook or console, but the image's HEALTHCHECK (and Coolify, and
@@ -16,16 +15,7 @@ export async function startHealthServer(p: {
 }): Promise<{ url: string; stop: () => Promise<void> }> {
   const app = express();
   app.disable("x-powered-by");
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "pass" });
-  });
-  app.get("/readyz", async (_req, res) => {
-    const r = await p.readiness();
-    res.status(r.ok ? 200 : 503).json({ status: r.ok ? "pass" : "fail", checks: r.checks });
-  });
-  app.get("/metrics", async (_req, res) => {
-    res.type(p.metrics.registry.contentType).send(await p.metrics.registry.metrics());
-  });
+  app.use(healthRoutes(p.readiness, p.metrics));
   const server = app.listen(p.config.PORT, p.config.HOST);
   await once(server, "listening");
   const address = server.address();
