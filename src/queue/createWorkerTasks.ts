@@ -92,7 +92,12 @@ export function createWorkerTasks(p: WorkerParts): TaskList {
     process_media: async (payload, helpers) => {
       const { mediaId } = mediaPayload.parse(payload);
       if (!p.media) throw new Error("process_media in a process without OCR");
-      await processMedia(p.media, mediaId, { number: helpers.job.attempts, max: helpers.job.max_attempts });
+      const showTyping = (i: { phoneNumberId: string; wamid: string }) =>
+        p.transport.markRead({ ...i, typing: true });
+      await processMedia({ ...p.media, showTyping }, mediaId, {
+        number: helpers.job.attempts,
+        max: helpers.job.max_attempts,
+      });
     },
   };
 }

@@ -50,6 +50,20 @@ test("a bill photo is downloaded with the token, read offline, and fills the lea
   assert.match(second ?? "", /nome/i, "then the first question still unanswered: the name");
   const download = graph.mediaDownloads.find((d) => d.id === mediaId);
   assert.ok(download?.authorized, "the download carried the bearer token");
+  // "Read" and "typing…" reach the customer as the file's job starts, before the file is even
+  // looked up, not only when the turn runs after seconds of OCR.
+  const image = await svc.db.query<{ wa_message_id: string }>(
+    `select m.wa_message_id from inbound_messages m join conversations c on c.id = m.conversation_id
+      where c.customer_wa_id = $1 and m.type = 'image'`,
+    [waId],
+  );
+  const wamid = image.rows[0]?.wa_message_id;
+  assert.ok(wamid);
+  const firstRead = graph.requests.findIndex(
+    (r) => (r.body as { message_id?: string } | undefined)?.message_id === wamid,
+  );
+  const lookup = graph.requests.findIndex((r) => r.method === "GET" && r.path.endsWith(`/${mediaId}`));
+  assert.ok(firstRead >= 0 && lookup >= 0 && firstRead < lookup, `read ${firstRead}, lookup ${lookup}`);
   assert.ok(download?.userAgent, "and a User-Agent");
   const { rows } = await svc.db.query(
     `select m.status, m.size_bytes, m.mime_type, m.expires_at > now() + interval '89 days' as kept,

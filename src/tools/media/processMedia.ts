@@ -43,7 +43,15 @@ export type MediaDeps = {
   canonicalDistributor?: (name: string) => string | undefined;
   retentionDays: number;
   turnMaxAttempts: number;
+  /**
+   * Marks the customer's file read with the typing indicator while it is read (a bill takes
+   * seconds of OCR): best effort, never awaited by the reading.
+   */
+  showTyping?: (input: { phoneNumberId: string; wamid: string }) => Promise<void>;
 };
+
+/** How long a file's job waits for its read receipt / typing indicator before reading anyway. */
+const TYPING_WAIT_MS = 1000;
 
 const rowSchema = z.object({
   id: z.coerce.number(),
@@ -54,6 +62,8 @@ const rowSchema = z.object({
   declared_mime: z.string().nullable(),
   status: z.string(),
   phone_number_id: z.string(),
+  wa_message_id: z.string().nullable(),
+  bot_answers: z.boolean(),
 });
 
 /**
@@ -70,14 +80,27 @@ export async function processMedia(
 ): Promise<void> {
   const { rows } = await deps.pool.query(
     `select m.id, m.conversation_id, m.inbound_message_id, m.kind, m.wa_media_id, m.declared_mime, m.status,
-            c.phone_number_id
-       from media m join conversations c on c.id = m.conversation_id where m.id = $1`,
+            c.phone_number_id, i.wa_message_id, c.taken_by is null as bot_answers
+       from media m join conversations c on c.id = m.conversation_id
+       left join inbound_messages i on i.id = m.inbound_message_id
+      where m.id = $1`,
     [mediaId],
   );
   const parsed = rowSchema.safeParse(rows[0]);
   if (!parsed.success || parsed.data.status !== "pending") return;
   const media = parsed.data;
   const log = deps.logger.child({ conversationId: media.conversation_id, mediaId, kind: media.kind });
+  // The customer sees "read" and "typing…" while the file is downloaded and read, not seconds of
+  // nothing; an operator's conversation gets no indicator from the bot.
+  if (deps.showTyping && media.wa_message_id && media.bot_answers && attempt.number <= 1) {
+    const typing = deps
+      .showTyping({ phoneNumberId: media.phone_number_id, wamid: media.wa_message_id })
+      .catch((err: unknown) => log.warn({ err: String(err) }, "typing indicator for a file failed"));
+    // Briefly, so it reaches the phone first; a slow Graph API does not hold the reading.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([typing, new Promise((r) => (timer = setTimeout(r, TYPING_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
   try {
     await readMedia(deps, media, log);
   } catch (err) {
