@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { prepared } from "../db/prepared.ts";
+import { markReadBriefly } from "../whatsapp/markReadBriefly.ts";
 import type { TurnDeps } from "./turnDeps.ts";
 
 /** How long a turn waits for the read receipt / typing indicator call. */
@@ -22,24 +23,11 @@ export async function showTyping(deps: TurnDeps, conversationId: number, log: Lo
   );
   const last = rows[0];
   if (!last) return;
-  const receipt = deps.transport.markRead({
-    phoneNumberId: last.phone_number_id,
-    wamid: last.wa_message_id,
-    typing: true,
-  });
-  // A slow Graph API must not hold the turn: wait briefly, then let the receipt finish on its own.
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<"slow">((resolve) => {
-    timer = setTimeout(() => resolve("slow"), TYPING_WAIT_MS);
-  });
-  try {
-    if ((await Promise.race([receipt, slow])) === "slow") {
-      receipt.catch((err: unknown) => log.warn({ err: String(err) }, "mark-as-read failed"));
-      log.warn({ waitedMs: TYPING_WAIT_MS }, "mark-as-read slow; turn goes on");
-    }
-  } catch (err) {
-    log.warn({ err: err instanceof Error ? err.message : String(err) }, "mark-as-read failed");
-  } finally {
-    clearTimeout(timer);
-  }
+  // A slow Graph API must not hold the turn.
+  await markReadBriefly(
+    deps.transport,
+    { phoneNumberId: last.phone_number_id, wamid: last.wa_message_id },
+    log,
+    TYPING_WAIT_MS,
+  );
 }

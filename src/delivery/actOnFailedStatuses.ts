@@ -47,13 +47,16 @@ export async function actOnFailedStatuses(
           and not exists (select 1 from outbox s where s.id = any($1::bigint[]) and s.turn_id = o.turn_id
                             and s.id < o.id and s.fallback is not null)
        returning o.id, 0 as delay_ms),
+     backoff as (
+       select id, least($4::bigint, $3::bigint * power(2, greatest(attempts - 1, 0))::bigint) as delay_ms
+         from outbox where id = any($2::bigint[]) and status = 'failed'),
      transient as (
        update outbox o set status = 'pending', send_started_at = null, updated_at = now(),
               retired_wamids = o.retired_wamids || o.wamid, wamid = null,
-              next_attempt_at = now() + least($4::bigint, $3::bigint * power(2, greatest(o.attempts - 1, 0))::bigint)
-                                * interval '1 millisecond'
-        where o.id = any($2::bigint[]) and o.status = 'failed'
-       returning o.id, least($4::bigint, $3::bigint * power(2, greatest(o.attempts - 1, 0))::bigint) as delay_ms),
+              next_attempt_at = now() + b.delay_ms * interval '1 millisecond'
+         from backoff b
+        where o.id = b.id and o.status = 'failed'
+       returning o.id, b.delay_ms),
      again as (select * from fallback union all select * from transient),
      jobs as (
        select graphile_worker.add_jobs(array(

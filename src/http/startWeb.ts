@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
 import { makeWorkerUtils } from "graphile-worker";
 import type pg from "pg";
 import type { Logger } from "pino";
@@ -10,9 +9,7 @@ import type { createSimulatorClock } from "../console/createSimulatorClock.ts";
 import type { Content } from "../content/loadContent.ts";
 import type { Metrics } from "../ops/createMetrics.ts";
 import { createApp } from "./createApp.ts";
-
-/** How long a shutdown waits for requests in progress before closing their connections. */
-const STOP_GRACE_MS = 5000;
+import { listen } from "./listen.ts";
 
 export type WebParts = {
   config: Config & { WHATSAPP_APP_SECRET: string; WHATSAPP_VERIFY_TOKEN: string; ADMIN_TOKEN: string };
@@ -100,13 +97,8 @@ export async function startWeb(p: WebParts) {
     retryJobs,
     console: consoleApp.router,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-    s.once("error", reject);
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.PORT;
-  url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
+  const listening = await listen(app, config);
+  url = listening.url;
   logger.info(
     {
       url,
@@ -121,13 +113,7 @@ export async function startWeb(p: WebParts) {
   );
   const stop = () => {
     consoleApp.close();
-    return new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-      // A client that never finishes its request (or a keep-alive socket that turns busy) must not
-      // hold the shutdown until Node's 5-minute request timeout: after a grace period, cut it.
-      setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
-    });
+    return listening.stop();
   };
   return { url, stop };
 }

@@ -17,8 +17,12 @@ import { modelPrices } from "../tools/llm/modelPrices.ts";
 import { type MediaDeps, processMedia } from "../tools/media/processMedia.ts";
 import type { PlansProvider } from "../tools/plans/createPlansProvider.ts";
 import type { AnswerFaq } from "../tools/rag/startKnowledgeBase.ts";
+import { markReadBriefly } from "../whatsapp/markReadBriefly.ts";
 import type { WhatsAppTransport } from "../whatsapp/transport.ts";
 import { startWorker, type WorkerHandle } from "./startWorker.ts";
+
+/** How long a file's job waits for its read receipt / typing indicator before reading anyway. */
+const FILE_TYPING_WAIT_MS = 1000;
 
 const turnPayload = z.object({ conversationId: z.number().int().positive() });
 const sendPayload = z.object({ outboxId: z.number().int().positive() });
@@ -92,8 +96,10 @@ export function createWorkerTasks(p: WorkerParts): TaskList {
     process_media: async (payload, helpers) => {
       const { mediaId } = mediaPayload.parse(payload);
       if (!p.media) throw new Error("process_media in a process without OCR");
-      const showTyping = (i: { phoneNumberId: string; wamid: string }) =>
-        p.transport.markRead({ ...i, typing: true });
+      // Briefly, so "typing…" reaches the phone before the download; a slow Graph API does not
+      // hold the reading.
+      const showTyping = (i: { phoneNumberId: string; wamid: string }, log: Logger) =>
+        markReadBriefly(p.transport, i, log, FILE_TYPING_WAIT_MS);
       await processMedia({ ...p.media, showTyping }, mediaId, {
         number: helpers.job.attempts,
         max: helpers.job.max_attempts,

@@ -45,13 +45,10 @@ export type MediaDeps = {
   turnMaxAttempts: number;
   /**
    * Marks the customer's file read with the typing indicator while it is read (a bill takes
-   * seconds of OCR): best effort, never awaited by the reading.
+   * seconds of OCR): best effort, bounded in time, never throws.
    */
-  showTyping?: (input: { phoneNumberId: string; wamid: string }) => Promise<void>;
+  showTyping?: (input: { phoneNumberId: string; wamid: string }, log: Logger) => Promise<void>;
 };
-
-/** How long a file's job waits for its read receipt / typing indicator before reading anyway. */
-const TYPING_WAIT_MS = 1000;
 
 const rowSchema = z.object({
   id: z.coerce.number(),
@@ -92,15 +89,8 @@ export async function processMedia(
   const log = deps.logger.child({ conversationId: media.conversation_id, mediaId, kind: media.kind });
   // The customer sees "read" and "typing…" while the file is downloaded and read, not seconds of
   // nothing; an operator's conversation gets no indicator from the bot.
-  if (deps.showTyping && media.wa_message_id && media.bot_answers && attempt.number <= 1) {
-    const typing = deps
-      .showTyping({ phoneNumberId: media.phone_number_id, wamid: media.wa_message_id })
-      .catch((err: unknown) => log.warn({ err: String(err) }, "typing indicator for a file failed"));
-    // Briefly, so it reaches the phone first; a slow Graph API does not hold the reading.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([typing, new Promise((r) => (timer = setTimeout(r, TYPING_WAIT_MS)))]);
-    clearTimeout(timer);
-  }
+  if (deps.showTyping && media.wa_message_id && media.bot_answers && attempt.number <= 1)
+    await deps.showTyping({ phoneNumberId: media.phone_number_id, wamid: media.wa_message_id }, log);
   try {
     await readMedia(deps, media, log);
   } catch (err) {
