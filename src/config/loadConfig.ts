@@ -1,8 +1,11 @@
 import { z } from "zod";
 
 /** Empty strings count as unset: `.env` files and Compose often pass `VAR=`. */
-const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
-const optionalNumber = z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().min(0).optional());
+/** An empty variable (`KEY=` in a .env or compose file) is an unset one. */
+const emptyIsUnset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+const optionalString = emptyIsUnset(z.string());
+const optionalNumber = emptyIsUnset(z.coerce.number().min(0));
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 /**
@@ -96,10 +99,7 @@ export const configSchema = z.object({
    */
   SEND_RETRY_FOR_MS: int(6 * 60 * 60 * 1000, 1000),
   /** Optional cap on send attempts per reply besides SEND_RETRY_FOR_MS (unset: none). */
-  SEND_MAX_ATTEMPTS: z.preprocess(
-    (v) => (v === "" ? undefined : v),
-    z.coerce.number().int().min(1).optional(),
-  ),
+  SEND_MAX_ATTEMPTS: emptyIsUnset(z.coerce.number().int().min(1)),
   /** First retry delay; doubles per attempt, with jitter, capped at SEND_RETRY_MAX_MS. */
   SEND_RETRY_BASE_MS: int(1000, 1),
   SEND_RETRY_MAX_MS: int(5 * 60 * 1000, 1),
@@ -136,17 +136,17 @@ export const configSchema = z.object({
   /** LLM spend of all conversations together per day after which every turn runs in degraded mode (0: none). */
   LLM_DAILY_TOTAL_COST_CAP_USD: z.coerce.number().min(0).default(20),
   /** An HTTP plans service (GET → { plans: [...] }); unset: the plans in agents/ (operator data). */
-  PLANS_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  PLANS_API_URL: emptyIsUnset(z.url()),
   /** Bound on one plans-service call (retried once, then operator data). */
   PLANS_API_TIMEOUT_MS: int(2000, 100),
   /** How long an answer of the plans service is reused. */
   PLANS_CACHE_MS: int(300_000, 0),
   /** WhatsApp Business Account id: template approval status is synced from it. */
-  WHATSAPP_WABA_ID: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^\d+$/).optional()),
+  WHATSAPP_WABA_ID: emptyIsUnset(z.string().regex(/^\d+$/)),
   /** How often template status is pulled from the Graph API (webhooks update it in between). */
   TEMPLATE_SYNC_INTERVAL_MS: int(3_600_000, 1000),
   /** Supabase project URL (https://<ref>.supabase.co). Set with a secret key: leads are upserted there. */
-  SUPABASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  SUPABASE_URL: emptyIsUnset(z.url()),
   /** Server-side secret key (sb_secret_…); bypasses RLS, so never ship it to clients. */
   SUPABASE_SECRET_KEY: optionalString,
   /** The legacy service_role JWT, accepted when SUPABASE_SECRET_KEY is not set. */
@@ -185,7 +185,7 @@ export const configSchema = z.object({
    * OpenAI-compatible transcription endpoint for voice notes (POST /audio/transcriptions), e.g.
    * https://api.openai.com/v1 or a local Whisper server. Unset: customers are asked to type.
    */
-  TRANSCRIBE_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  TRANSCRIBE_BASE_URL: emptyIsUnset(z.url()),
   TRANSCRIBE_API_KEY: optionalString,
   TRANSCRIBE_MODEL: z.string().default("whisper-1"),
   /** Voice notes longer than this are not transcribed (the customer is asked to type or shorten). */
@@ -204,7 +204,7 @@ export const configSchema = z.object({
    * OpenAI-compatible embeddings endpoint for the knowledge base (vectors fused with keyword search
    * when the database has pgvector). Unset: keyword search alone.
    */
-  EMBEDDINGS_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  EMBEDDINGS_BASE_URL: emptyIsUnset(z.url()),
   EMBEDDINGS_API_KEY: optionalString,
   EMBEDDINGS_MODEL: z.string().default("text-embedding-3-small"),
   /** Relevance (0–1) of the best passage below which a question gets "não sei" and a person. */

@@ -21,7 +21,8 @@ export function readPdfIsolated(
 ): Promise<PdfRead> {
   return new Promise((resolve) => {
     const worker = new Worker(WORKER, {
-      workerData: { bytes: new Uint8Array(bytes), maxPages },
+      // Cloned into the worker once (a Buffer arrives there as a Uint8Array).
+      workerData: { bytes, maxPages },
       resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb, maxYoungGenerationSizeMb: 32 },
     });
     let settled = false;
